@@ -1,0 +1,58 @@
+/**
+ * Reads every setting from flags (first) or the environment, applies defaults, and checks each value. A bad value
+ * stops start-up with one line naming the variable, the value and what is accepted.
+ */
+import { ConfigError, SETTINGS, type SettingName } from "./settings.ts";
+
+export type Config = { [K in SettingName]: ReturnType<(typeof SETTINGS)[K]["parse"]> };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): Config {
+  const flags = parseFlags(argv);
+  const config: Partial<Record<SettingName, unknown>> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
+    const fromFlag = flags.get(setting.flag);
+    const raw = fromFlag ?? env[setting.env] ?? setting.default;
+    flags.delete(setting.flag);
+    try {
+      config[name] = setting.parse(raw.trim());
+    } catch (err) {
+      const source = fromFlag !== undefined ? setting.flag : setting.env;
+      throw new ConfigError(`${source}=${JSON.stringify(raw)} is not valid; ${(err as Error).message}`);
+    }
+  }
+  const unknown = [...flags.keys()];
+  if (unknown.length > 0) throw new ConfigError(`unknown flag ${unknown[0]}; run with --help for the list`);
+  const result = config as Config;
+  if (Boolean(result.tlsCert) !== Boolean(result.tlsKey)) {
+    throw new ConfigError("VERTEXCHAT_TLS_CERT and VERTEXCHAT_TLS_KEY must be set together (or neither)");
+  }
+  if (result.emulator === "off" && !result.project) {
+    throw new ConfigError("VERTEXCHAT_EMULATOR=off needs GOOGLE_CLOUD_PROJECT; set the project or use the emulator");
+  }
+  return result;
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}; flags look like --name=value`);
+    const eq = arg.indexOf("=");
+    if (eq > 0) flags.set(arg.slice(0, eq), arg.slice(eq + 1));
+    else {
+      const value = argv[i + 1];
+      if (value === undefined) throw new ConfigError(`flag ${arg} needs a value`);
+      flags.set(arg, value);
+      i++;
+    }
+  }
+  return flags;
+}
+
+/** The settings as a Markdown table (for README.md and `--help`). */
+export function settingsTable(): string {
+  const rows = Object.values(SETTINGS).map(
+    (s) => `| \`${s.env}\` | \`${s.flag}\` | ${s.default === "" ? "—" : `\`${s.default}\``} | ${s.doc} |`,
+  );
+  return ["| variable | flag | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}

@@ -1,0 +1,147 @@
+/**
+ * Every setting of the gateway, in one table: its environment variable, its flag, its default, how it is checked,
+ * and the line README.md shows for it (a test keeps README's table in step with this one).
+ */
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface Setting<T> {
+  env: string;
+  /** The command-line flag, `--name=value` or `--name value`. */
+  flag: string;
+  /** The default as written in the environment ("" for none). */
+  default: string;
+  doc: string;
+  /** Parses a raw value; throws a message naming what is accepted. */
+  parse(raw: string): T;
+}
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (raw: string): T => {
+    if ((values as string[]).includes(raw)) return raw as T;
+    throw new Error(`accepted: ${values.join(", ")}`);
+  };
+
+const positiveInt = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error("accepted: a whole number ≥ 0");
+  return n;
+};
+
+const text = (raw: string): string => raw;
+
+export const SETTINGS = {
+  listen: setting({
+    env: "VERTEXCHAT_LISTEN",
+    flag: "--listen",
+    default: "127.0.0.1:8080",
+    doc: "Address for gRPC (h2c or h2 with TLS), gRPC-Web and Connect (HTTP/1.1 and HTTP/2), as `host:port`. Port 0 picks a free port.",
+    parse(raw: string) {
+      const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(raw);
+      const port = Number(match?.[2]);
+      if (!match || port > 65535) throw new Error("accepted: host:port, for example 0.0.0.0:8080 or [::]:8080");
+      return { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port };
+    },
+  }),
+  tlsCert: setting({
+    env: "VERTEXCHAT_TLS_CERT",
+    flag: "--tls-cert",
+    default: "",
+    doc: "PEM certificate chain file. With `VERTEXCHAT_TLS_KEY`, serves TLS offering h2 and http/1.1.",
+    parse: text,
+  }),
+  tlsKey: setting({
+    env: "VERTEXCHAT_TLS_KEY",
+    flag: "--tls-key",
+    default: "",
+    doc: "PEM private key file for `VERTEXCHAT_TLS_CERT`.",
+    parse: text,
+  }),
+  project: setting({
+    env: "GOOGLE_CLOUD_PROJECT",
+    flag: "--project",
+    default: "",
+    doc: "Google Cloud project for Vertex AI. Unset: the gateway serves from its built-in emulator (synthetic answers).",
+    parse: text,
+  }),
+  location: setting({
+    env: "GOOGLE_CLOUD_LOCATION",
+    flag: "--location",
+    default: "global",
+    doc: "Vertex location: `global` or a region such as `us-central1`. Gemini 3 previews exist only at `global`.",
+    parse(raw: string) {
+      if (!/^(global|[a-z]+-[a-z]+\d+)$/.test(raw)) throw new Error("accepted: global or a region like us-central1");
+      return raw;
+    },
+  }),
+  apiVersion: setting({
+    env: "VERTEXCHAT_API_VERSION",
+    flag: "--api-version",
+    default: "v1",
+    doc: "Vertex API version in the URL.",
+    parse: oneOf("v1", "v1beta1"),
+  }),
+  vertexOrigin: setting({
+    env: "VERTEXCHAT_VERTEX_ORIGIN",
+    flag: "--vertex-origin",
+    default: "",
+    doc: "Replaces Google's host (`https://{LOC}-aiplatform.googleapis.com`) while keeping Vertex's path, e.g. a Private Service Connect address.",
+    parse(raw: string) {
+      if (raw === "") return raw;
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new Error("accepted: an http:// or https:// origin such as https://vertex.internal:443");
+      }
+      if (!/^https?:$/.test(url.protocol) || (url.pathname !== "/" && url.pathname !== "")) {
+        throw new Error("accepted: an http:// or https:// origin without a path");
+      }
+      return url.origin;
+    },
+  }),
+  emulator: setting({
+    env: "VERTEXCHAT_EMULATOR",
+    flag: "--emulator",
+    default: "auto",
+    doc: "`auto`: start the built-in Vertex emulator when `GOOGLE_CLOUD_PROJECT` is unset; `on`: always; `off`: never.",
+    parse: oneOf("auto", "on", "off"),
+  }),
+  emulatorPacingMs: setting({
+    env: "VERTEXCHAT_EMULATOR_PACING_MS",
+    flag: "--emulator-pacing-ms",
+    default: "20",
+    doc: "Built-in emulator only: milliseconds between streamed chunks, so streaming is visible.",
+    parse: positiveInt,
+  }),
+  googleFieldsPlacement: setting({
+    env: "VERTEXCHAT_GOOGLE_FIELDS_PLACEMENT",
+    flag: "--google-fields-placement",
+    default: "extra_body",
+    doc: "Where Gemini options go in the upstream body: `extra_body` (`{\"extra_body\":{\"google\":…}}`, as Google documents) or `top_level` (`{\"google\":…}`).",
+    parse: oneOf("extra_body", "top_level"),
+  }),
+  defaultTimeoutMs: setting({
+    env: "VERTEXCHAT_DEFAULT_TIMEOUT_MS",
+    flag: "--default-timeout-ms",
+    default: "600000",
+    doc: "Upstream time limit for calls that carry no deadline (Vertex's own limit is 10 minutes).",
+    parse: positiveInt,
+  }),
+  logLevel: setting({
+    env: "VERTEXCHAT_LOG_LEVEL",
+    flag: "--log-level",
+    default: "info",
+    doc: "Log level.",
+    parse: oneOf("fatal", "error", "warn", "info", "debug", "trace", "silent"),
+  }),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;

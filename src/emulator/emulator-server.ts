@@ -1,0 +1,173 @@
+/**
+ * The local Vertex: an HTTP server that answers Vertex's OpenAI-compatible chat completions URL shapes with
+ * Bearer auth, JSON or SSE, Vertex's error bodies, deterministic synthetic answers, and per-request fault switches
+ * (see directives.ts). It records every request (and whether the client aborted it) for tests to inspect.
+ */
+import { once } from "node:events";
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { VERTEX_CHAT_PATH } from "../wire/vertex-urls.ts";
+import type { WireRequest } from "../wire/vertex-wire.ts";
+import { type Directives, parseDirectives } from "./directives.ts";
+import { type EmulatedError, errorBody, googleError } from "./google-errors.ts";
+import { findEmulatedModel } from "./model-catalog.ts";
+import { checkRequest } from "./request-checks.ts";
+import { messageText, synthesize } from "./synthetic-answer.ts";
+import { type EncodingOptions, encodeChunks, encodeResponse } from "./wire-encoding.ts";
+
+export interface EmulatorOptions {
+  /** Default wait between streamed chunks, in milliseconds (a directive can override it per request). */
+  pacingMs?: number;
+  /** Decides whether a Bearer token is (still) valid; default: any non-empty token. */
+  acceptToken?: (token: string) => boolean;
+  /** How many requests to remember. */
+  historySize?: number;
+}
+
+export interface RecordedRequest {
+  apiVersion: string;
+  project: string;
+  location: string;
+  endpointId: string;
+  token: string;
+  body: WireRequest | undefined;
+  status: number;
+  /** True when the client went away before the answer was complete. */
+  aborted: boolean;
+  receivedAt: number;
+  closedAt: number | undefined;
+}
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:PORT` — use as the Vertex origin. */
+  origin: string;
+  port: number;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const UNAUTHENTICATED_MESSAGE =
+  "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
+
+export async function startEmulator(opts: EmulatorOptions = {}, port = 0, host = "127.0.0.1"): Promise<RunningEmulator> {
+  const requests: RecordedRequest[] = [];
+  const historySize = opts.historySize ?? 1000;
+  const server: Server = createServer((req, res) => {
+    handle(req, res, opts, (record) => {
+      requests.push(record);
+      if (requests.length > historySize) requests.shift();
+    }).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, googleError(500, `emulator failure: ${String(err)}`));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.listen(port, host);
+  await once(server, "listening");
+  const address = server.address() as AddressInfo;
+  return {
+    origin: `http://${host}:${address.port}`,
+    port: address.port,
+    requests,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: EmulatorOptions,
+  record: (r: RecordedRequest) => void,
+): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://emulator");
+  const match = VERTEX_CHAT_PATH.exec(url.pathname);
+  if (!match) {
+    return sendError(res, googleError(404, `The requested URL ${url.pathname} was not found on this server.`), "html");
+  }
+  if (req.method !== "POST") return sendError(res, googleError(405, `Method ${req.method} not allowed.`, "UNIMPLEMENTED"));
+  const [, apiVersion = "", project = "", location = "", endpointId = ""] = match;
+  const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+  const entry: RecordedRequest = {
+    apiVersion, project, location, endpointId, token, body: undefined, status: 0, aborted: false,
+    receivedAt: Date.now(), closedAt: undefined,
+  };
+  record(entry);
+  res.on("close", () => {
+    entry.closedAt = Date.now();
+    if (!res.writableFinished) entry.aborted = true;
+  });
+  const text = await readBody(req);
+  const fail = (error: EmulatedError, shape?: Directives["shape"]) => {
+    entry.status = error.httpStatus;
+    sendError(res, error, shape);
+  };
+  if (!token || !(opts.acceptToken?.(token) ?? true)) return fail(googleError(401, UNAUTHENTICATED_MESSAGE));
+  let body: WireRequest;
+  try {
+    body = JSON.parse(text) as WireRequest;
+  } catch {
+    return fail(googleError(400, "Invalid JSON payload received. Unexpected token."));
+  }
+  entry.body = body;
+  const directives = parseDirectives((body.messages ?? []).filter((m) => m.role === "user").map(messageText));
+  if (directives.delayMs) await sleep(directives.delayMs);
+  if (directives.status) {
+    return fail(googleError(directives.status, directives.message ?? `Emulated failure with HTTP ${directives.status}.`), directives.shape);
+  }
+  const model = findEmulatedModel(body.model ?? "");
+  if (endpointId === "openapi" && !model) {
+    return fail(googleError(404, `Publisher Model \`publishers/${(body.model ?? "").replace("/", "/models/")}\` not found in location ${location}.`));
+  }
+  const emulated = model ?? { name: body.model ?? "", globalOnly: false, signatures: false, thinking: false, imageOutput: false };
+  const rejected = checkRequest(body, emulated, location);
+  if (rejected) return fail(rejected);
+
+  const answer = synthesize(body, emulated, directives);
+  const google = body.extra_body?.google;
+  const encoding: EncodingOptions = {
+    thoughtMarker: google?.thought_tag_marker,
+    thoughtFlag: Boolean(directives.thoughtFlag),
+    streamArguments: Boolean(google?.stream_function_call_arguments),
+    chunkChars: directives.chunkChars,
+  };
+  entry.status = 200;
+  if (!body.stream) {
+    res.writeHead(200, { "content-type": "application/json; charset=UTF-8" });
+    res.end(JSON.stringify(encodeResponse(answer, encoding)));
+    return;
+  }
+  await streamChunks(res, encodeChunks(answer, encoding), directives, directives.pacingMs ?? opts.pacingMs ?? 0);
+}
+
+async function streamChunks(res: ServerResponse, chunks: object[], d: Directives, pacingMs: number): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  for (const [sent, chunk] of chunks.entries()) {
+    if (res.destroyed) return;
+    if (d.stallAfter === sent) return; // keep the connection open, send nothing more
+    if (d.resetAfter === sent) return void res.socket?.resetAndDestroy();
+    if (d.garbageAfter === sent) return void res.end("data: {not json\n\n");
+    if (d.errorAfter === sent) {
+      return void res.end(`data: ${JSON.stringify({ error: { code: 500, message: "Internal error encountered.", status: "INTERNAL" } })}\n\n`);
+    }
+    if (pacingMs > 0 && sent > 0) await sleep(pacingMs);
+    if (!res.write(`data: ${JSON.stringify(chunk)}\n\n`)) await once(res, "drain");
+  }
+  res.end(d.noDone ? "" : "data: [DONE]\n\n");
+}
+
+function sendError(res: ServerResponse, error: EmulatedError, shape: Directives["shape"] = "array"): void {
+  const { contentType, body } = errorBody(error, shape);
+  res.writeHead(error.httpStatus, { "content-type": contentType });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const part of req) parts.push(part as Buffer);
+  return Buffer.concat(parts).toString("utf8");
+}

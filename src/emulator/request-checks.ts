@@ -1,0 +1,63 @@
+/**
+ * What Vertex refuses before it generates anything, reproduced with Vertex's status, message and error shape.
+ */
+import type { WireRequest } from "../wire/vertex-wire.ts";
+import { type EmulatedError, googleError } from "./google-errors.ts";
+import type { EmulatedModel } from "./model-catalog.ts";
+import { SKIP_VALIDATOR, callSignature } from "./signatures.ts";
+
+const ACCEPTED_KEYS = new Set([
+  "model", "messages", "stream", "stream_options", "tools", "tool_choice", "temperature", "top_p", "max_tokens",
+  "max_completion_tokens", "n", "stop", "seed", "presence_penalty", "frequency_penalty", "response_format",
+  "reasoning_effort", "modalities", "web_search_options", "extra_body", "logprobs", "top_logprobs", "user",
+  "parallel_tool_calls", "logit_bias",
+]);
+
+export function checkRequest(body: WireRequest, model: EmulatedModel, location: string): EmulatedError | undefined {
+  for (const key of Object.keys(body)) {
+    if (!ACCEPTED_KEYS.has(key)) {
+      return googleError(400, `Invalid JSON payload received. Unknown name "${key}": Cannot find field.`);
+    }
+  }
+  if (model.globalOnly && location !== "global") {
+    return googleError(
+      400,
+      `Publisher model '${model.name}' in region '${location}' is only available via global endpoint.`,
+      "FAILED_PRECONDITION",
+    );
+  }
+  if (!Array.isArray(body.messages) || body.messages.length === 0) {
+    return googleError(400, "Unable to submit request because it has an empty contents field.");
+  }
+  if (body.n !== undefined && body.n > 1 && model.signatures) {
+    return googleError(
+      400,
+      `Unable to submit request because candidateCount must be 1 but the entered value was ${body.n}. Update the candidateCount value and try again.`,
+    );
+  }
+  if (body.reasoning_effort && body.extra_body?.google?.thinking_config) {
+    return googleError(400, "reasoning_effort and thinking_config cannot both be set.");
+  }
+  if (model.signatures) return checkSignatures(body);
+  return undefined;
+}
+
+/** Gemini 3 rejects a function-calling turn whose first call lost its signature or came back altered. */
+function checkSignatures(body: WireRequest): EmulatedError | undefined {
+  for (const [position, message] of body.messages.entries()) {
+    const first = message.role === "assistant" ? message.tool_calls?.[0] : undefined;
+    if (!first) continue;
+    const given = first.extra_content?.google?.thought_signature;
+    if (given === SKIP_VALIDATOR) continue;
+    if (!given) {
+      return googleError(
+        400,
+        `Unable to submit request because function call \`${first.function.name}\` in the ${position + 1}. content block is missing a \`thought_signature\`. Learn more: https://docs.cloud.google.com/vertex-ai/generative-ai/docs/thought-signatures`,
+      );
+    }
+    if (given !== callSignature(first.function.name, first.function.arguments)) {
+      return googleError(400, "Corrupted thought signature.");
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,58 @@
+/**
+ * Process entry: read the configuration, start the embedded emulator when no Google project is set, start the
+ * gateway, and stop cleanly on SIGINT/SIGTERM.
+ */
+import { pino } from "pino";
+import { loadConfig, settingsTable } from "./config/load-config.ts";
+import { ConfigError } from "./config/settings.ts";
+import { startEmulator } from "./emulator/emulator-server.ts";
+import { type GatewayDeps, startGateway } from "./server/gateway.ts";
+import { staticTokenSource } from "./upstream/token-source.ts";
+
+const argv = process.argv.slice(2);
+if (argv.includes("--help")) {
+  console.log(`vertexchat: a gRPC/Connect gateway to Vertex AI's OpenAI-compatible chat completions.\n\n${settingsTable()}`);
+  process.exit(0);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env, argv);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`vertexchat: configuration error: ${err.message}`);
+  process.exit(2);
+}
+
+const logger = pino({ level: config.logLevel, base: { service: "vertexchat" } });
+const deps: GatewayDeps = { logger };
+const closers: (() => Promise<void>)[] = [];
+
+if (config.emulator === "on" || (config.emulator === "auto" && !config.project)) {
+  const emulator = await startEmulator({ pacingMs: config.emulatorPacingMs });
+  closers.push(emulator.close);
+  deps.vertexOrigin = emulator.origin;
+  deps.tokens = staticTokenSource("emulator-token");
+  logger.warn(
+    { emulator: emulator.origin },
+    "SERVING SYNTHETIC ANSWERS from the built-in Vertex emulator, not from Google. To use real Vertex AI, set " +
+      "GOOGLE_CLOUD_PROJECT (and GOOGLE_CLOUD_LOCATION) and provide Application Default Credentials " +
+      "(gcloud auth application-default login, or GOOGLE_APPLICATION_CREDENTIALS).",
+  );
+}
+
+const gateway = await startGateway(config, deps);
+closers.unshift(gateway.close);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    void (async () => {
+      for (const close of closers) await close();
+      process.exit(0);
+    })();
+  });
+}

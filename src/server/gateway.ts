@@ -1,0 +1,55 @@
+/**
+ * Wires a running gateway from a Config: upstream(s), the ChatService, the Connect adapter and the listener.
+ * main.ts and the end-to-end tests both start the gateway through here.
+ */
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
+import { createChatService } from "../chat/chat-service.ts";
+import { singleVertexRouter } from "../chat/model-router.ts";
+import type { Config } from "../config/load-config.ts";
+import { ChatUpstream } from "../upstream/chat-upstream.ts";
+import { type TokenSource, googleTokenSource } from "../upstream/token-source.ts";
+import { vertexBaseUrl } from "../wire/vertex-urls.ts";
+import { type Listener, listen } from "./listen.ts";
+import { loggingInterceptor } from "./logging-interceptor.ts";
+
+export interface GatewayDeps {
+  logger: Logger;
+  /** Overrides Application Default Credentials (the embedded emulator takes any token). */
+  tokens?: TokenSource;
+  /** Overrides `config.vertexOrigin` (the embedded emulator's address). */
+  vertexOrigin?: string;
+}
+
+export interface RunningGateway extends Listener {}
+
+export async function startGateway(config: Config, deps: GatewayDeps): Promise<RunningGateway> {
+  const project = config.project || "local-project";
+  const origin = deps.vertexOrigin ?? (config.vertexOrigin || undefined);
+  const baseUrl = vertexBaseUrl({
+    project,
+    location: config.location,
+    apiVersion: config.apiVersion,
+    ...(origin ? { origin } : {}),
+  });
+  const upstream = new ChatUpstream({ baseUrl, tokens: deps.tokens ?? googleTokenSource() });
+  const router = singleVertexRouter({ upstreamName: "vertex", upstream, location: config.location });
+  const service = createChatService({
+    router,
+    googleFieldsPlacement: config.googleFieldsPlacement,
+    defaultTimeoutMs: config.defaultTimeoutMs,
+    logger: deps.logger,
+  });
+  const handler = connectNodeAdapter({
+    routes: (r) => r.service(ChatService, service),
+    interceptors: [loggingInterceptor(deps.logger)],
+  });
+  const listener = await listen(handler, {
+    host: config.listen.host,
+    port: config.listen.port,
+    ...(config.tlsCert ? { tls: { certFile: config.tlsCert, keyFile: config.tlsKey } } : {}),
+  });
+  deps.logger.info({ url: listener.url, upstream: baseUrl }, "vertexchat listening");
+  return listener;
+}

@@ -1,0 +1,94 @@
+/**
+ * One address for every protocol. Cleartext: the first bytes of each connection decide — the HTTP/2 connection
+ * preface goes to the HTTP/2 server (gRPC with prior knowledge, Connect and gRPC-Web over h2c), anything else to
+ * the HTTP/1.1 server (Connect and gRPC-Web). Node's HTTP/2 server only offers that fallback over TLS, where
+ * ALPN negotiates h2 or http/1.1 and no sniffing is needed.
+ */
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import net, { type AddressInfo, type Socket } from "node:net";
+
+export type NodeHandler = (
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
+) => void;
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  tls?: { certFile: string; keyFile: string };
+}
+
+export interface Listener {
+  /** `http://host:port` or `https://host:port`. */
+  url: string;
+  port: number;
+  /** Stops accepting connections and ends idle ones; in-flight calls are left to finish. */
+  close(): Promise<void>;
+}
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+export async function listen(handler: NodeHandler, opts: ListenOptions): Promise<Listener> {
+  const sockets = new Set<Socket>();
+  let server: net.Server;
+  let closeProtocolServers: () => void;
+  if (opts.tls) {
+    const secure = http2.createSecureServer(
+      { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile), allowHTTP1: true },
+      handler,
+    );
+    server = secure;
+    closeProtocolServers = () => undefined;
+  } else {
+    const h2 = http2.createServer({}, handler);
+    const h1 = http.createServer(handler);
+    h1.keepAliveTimeout = 65_000;
+    server = net.createServer((socket) => routeByPreface(socket, h1, h2));
+    closeProtocolServers = () => {
+      h1.close();
+      h1.closeIdleConnections();
+      h2.close();
+    };
+  }
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.listen(opts.port, opts.host);
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  return {
+    url: `${opts.tls ? "https" : "http"}://${host}:${port}`,
+    port,
+    async close() {
+      const closed = once(server, "close");
+      server.close();
+      closeProtocolServers();
+      for (const socket of sockets) if (!socket.writableLength) socket.end();
+      await closed;
+    },
+  };
+}
+
+function routeByPreface(socket: Socket, h1: http.Server, h2: http2.Http2Server): void {
+  let seen = Buffer.alloc(0);
+  const onData = (data: Buffer) => {
+    seen = Buffer.concat([seen, data]);
+    const compared = Math.min(seen.length, H2_PREFACE.length);
+    const isH2 = seen.subarray(0, compared).equals(H2_PREFACE.subarray(0, compared));
+    if (isH2 && seen.length < H2_PREFACE.length) return; // need more bytes to decide
+    socket.off("data", onData);
+    socket.pause();
+    socket.unshift(seen);
+    // Both servers read what was unshifted before taking over the socket; the HTTP/2 session then reads from the
+    // native handle, so the socket must not be put back into flowing mode here.
+    (isH2 ? h2 : h1).emit("connection", socket);
+    if (!isH2) socket.resume();
+  };
+  socket.on("data", onData);
+  socket.on("error", () => socket.destroy());
+}

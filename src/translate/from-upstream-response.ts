@@ -1,0 +1,32 @@
+/**
+ * Vertex wire response → contract. Pure. A whole response is read as a stream of one chunk through the same state
+ * machine as a real stream, so unary answers and rebuilt streams agree exactly.
+ */
+import type { ChatCompletionResponse, ServedBy } from "../../gen/vertexchat/v1/chat_service_pb.ts";
+import type { WireChunk, WireResponse } from "../wire/vertex-wire.ts";
+import { ResponseBuilder } from "./response-builder.ts";
+import { StreamTranslator } from "./from-upstream-stream.ts";
+
+export function fromUpstreamResponse(
+  response: WireResponse,
+  opts: { thoughtMarker: string | undefined; servedBy: ServedBy },
+): ChatCompletionResponse {
+  const translator = new StreamTranslator({ ...opts, wholeResponse: true });
+  const builder = new ResponseBuilder();
+  const chunk: WireChunk = {
+    id: response.id,
+    object: "chat.completion.chunk",
+    created: response.created,
+    model: response.model,
+    choices: (response.choices ?? []).map((choice) => ({
+      index: choice.index,
+      // A safety block or image-only answer has `content: null`, which the delta translation skips.
+      finish_reason: choice.finish_reason,
+      delta: choice.message ?? {},
+    })),
+    usage: response.usage ?? null,
+  };
+  for (const event of translator.push(chunk)) builder.add(event);
+  for (const event of translator.finish()) builder.add(event);
+  return builder.build();
+}

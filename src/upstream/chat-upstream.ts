@@ -1,0 +1,86 @@
+/**
+ * Calls one OpenAI-compatible base URL with the `openai` client, a fresh Bearer token per request, and the
+ * caller's cancellation signal and deadline. Speaks wire JSON only.
+ */
+import OpenAI from "openai";
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources";
+import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.ts";
+import type { TokenSource } from "./token-source.ts";
+import { toUpstreamError } from "./upstream-failure.ts";
+
+export interface UpstreamCall {
+  /** Aborted when the caller cancels or disconnects; aborts the HTTP request. */
+  signal: AbortSignal;
+  /** The time left for the whole upstream call (the caller's deadline, or the configured default). */
+  timeoutMs: number;
+}
+
+export class ChatUpstream {
+  readonly baseUrl: string;
+  readonly #client: OpenAI;
+  readonly #tokens: TokenSource;
+
+  constructor(opts: { baseUrl: string; tokens: TokenSource; fetch?: typeof fetch }) {
+    this.baseUrl = opts.baseUrl;
+    this.#tokens = opts.tokens;
+    this.#client = new OpenAI({
+      baseURL: opts.baseUrl,
+      // The real token is set per request (see #requestOptions); the client insists on having one at construction.
+      apiKey: "per-request",
+      // Retries are decided by the gateway, which knows whether a byte already reached the caller.
+      maxRetries: 0,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
+  }
+
+  /** A whole completion. Throws UpstreamError. */
+  async complete(body: WireRequest, call: UpstreamCall): Promise<WireResponse> {
+    return this.#withTokenRetry(async (options) => {
+      const params = body as unknown as ChatCompletionCreateParamsNonStreaming;
+      return (await this.#client.chat.completions.create(params, options)) as unknown as WireResponse;
+    }, call);
+  }
+
+  /**
+   * A streamed completion. Resolves once the upstream answered with a success status (so an HTTP error is thrown
+   * here, before any byte reaches the caller); iterating throws UpstreamError on a broken stream.
+   */
+  async stream(body: WireRequest, call: UpstreamCall): Promise<AsyncIterable<WireChunk>> {
+    const stream = await this.#withTokenRetry(async (options) => {
+      const params = { ...body, stream: true } as unknown as ChatCompletionCreateParamsStreaming;
+      return this.#client.chat.completions.create(params, options);
+    }, call);
+    return (async function* () {
+      try {
+        for await (const chunk of stream) yield chunk as unknown as WireChunk;
+      } catch (err) {
+        throw toUpstreamError(err);
+      }
+    })();
+  }
+
+  /** A 401 means our token went stale early (revoked, clock skew): refresh it once and try once more. */
+  async #withTokenRetry<T>(send: (options: OpenAI.RequestOptions) => Promise<T>, call: UpstreamCall): Promise<T> {
+    try {
+      return await send(await this.#requestOptions(call));
+    } catch (err) {
+      const failure = toUpstreamError(err);
+      if (failure.failure.kind !== "http" || failure.failure.status !== 401) throw failure;
+      this.#tokens.invalidate();
+      try {
+        return await send(await this.#requestOptions(call));
+      } catch (retryErr) {
+        throw toUpstreamError(retryErr);
+      }
+    }
+  }
+
+  async #requestOptions(call: UpstreamCall): Promise<OpenAI.RequestOptions> {
+    const token = await this.#tokens.token();
+    return {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: call.signal,
+      timeout: Math.max(1, Math.floor(call.timeoutMs)),
+    };
+  }
+}

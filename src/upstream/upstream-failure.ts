@@ -1,0 +1,85 @@
+/**
+ * Every way an upstream call can fail, normalised from whatever the openai client, fetch or the token source
+ * threw. Knows nothing of the contract: chat/ maps these to status codes in one table.
+ */
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import type { WireGoogleError } from "../wire/vertex-wire.ts";
+import { MissingCredentialsError } from "./token-source.ts";
+
+export type UpstreamFailure =
+  | {
+      kind: "http";
+      status: number;
+      /** Google's status name (`RESOURCE_EXHAUSTED`), when the body had one. */
+      googleStatus: string | undefined;
+      /** Google's message, or the body's text when it was not a Google error. */
+      message: string;
+    }
+  | { kind: "connection"; message: string }
+  | { kind: "timeout"; message: string }
+  | { kind: "aborted"; message: string }
+  | { kind: "credentials"; message: string }
+  | { kind: "stream"; message: string };
+
+/** Thrown by the upstream client; carries the normalised failure. */
+export class UpstreamError extends Error {
+  readonly failure: UpstreamFailure;
+  constructor(failure: UpstreamFailure, options?: ErrorOptions) {
+    super(failure.message, options);
+    this.name = "UpstreamError";
+    this.failure = failure;
+  }
+}
+
+export function toUpstreamError(err: unknown): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  return new UpstreamError(classify(err), { cause: err });
+}
+
+function classify(err: unknown): UpstreamFailure {
+  if (err instanceof MissingCredentialsError) return { kind: "credentials", message: err.message };
+  if (err instanceof APIUserAbortError) return { kind: "aborted", message: "the request was cancelled" };
+  if (err instanceof APIConnectionTimeoutError) return { kind: "timeout", message: "the upstream did not answer in time" };
+  if (err instanceof APIConnectionError) {
+    return { kind: "connection", message: `could not reach the upstream: ${causeMessage(err)}` };
+  }
+  if (err instanceof APIError) {
+    if (err.status === undefined) {
+      // An error frame inside an SSE stream (openai-node raises it without a status).
+      const google = parseGoogleError(err.error);
+      return { kind: "stream", message: `the upstream sent an error mid-stream: ${google?.message ?? err.message}` };
+    }
+    const google = parseGoogleError(err.error);
+    return {
+      kind: "http",
+      status: err.status,
+      googleStatus: google?.status,
+      message: google?.message ?? (err.message || `HTTP ${err.status}`),
+    };
+  }
+  if (err instanceof Error && err.name === "AbortError") return { kind: "aborted", message: "the request was cancelled" };
+  if (err instanceof SyntaxError) return { kind: "stream", message: `the upstream sent malformed data: ${err.message}` };
+  return { kind: "stream", message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Vertex answers `[{"error":{code,message,status}}]` (an array); other front ends `{"error":{...}}` or a bare
+ * `{code,message,status}`. openai-node hands us the parsed `error` member, or the array itself.
+ */
+export function parseGoogleError(body: unknown): { message: string; status: string | undefined } | undefined {
+  const first = Array.isArray(body) ? (body[0] as WireGoogleError | undefined)?.error : body;
+  if (!first || typeof first !== "object") return undefined;
+  const inner = "error" in first && first.error && typeof first.error === "object" ? first.error : first;
+  const { message, status } = inner as { message?: unknown; status?: unknown };
+  if (typeof message !== "string") return undefined;
+  return { message, status: typeof status === "string" ? status : undefined };
+}
+
+function causeMessage(err: Error): string {
+  const cause = err.cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: string }).code ?? (cause.cause as { code?: string } | undefined)?.code;
+    return code ? `${cause.message} (${code})` : cause.message;
+  }
+  return err.message;
+}

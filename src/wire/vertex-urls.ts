@@ -1,0 +1,36 @@
+/**
+ * The one place that knows the shape of Vertex's OpenAI-compatible URLs. The client appends `/chat/completions`.
+ */
+
+export type VertexApiVersion = "v1" | "v1beta1";
+
+export interface VertexEndpoint {
+  project: string;
+  /** A region such as `us-central1`, or `global`. */
+  location: string;
+  apiVersion: VertexApiVersion;
+  /** `openapi` for Gemini and partner models; a numeric id for a self-deployed Model Garden endpoint. */
+  endpointId?: string;
+  /**
+   * Replaces Google's host (scheme and authority only), keeping the path shape: the local emulator, a Private
+   * Service Connect address, or a test server.
+   */
+  origin?: string;
+}
+
+/** `https://{LOC}-aiplatform.googleapis.com`, or `https://aiplatform.googleapis.com` for `global`. */
+export function vertexOrigin(location: string): string {
+  return location === "global" ? "https://aiplatform.googleapis.com" : `https://${location}-aiplatform.googleapis.com`;
+}
+
+export function vertexBaseUrl(endpoint: VertexEndpoint): string {
+  const origin = (endpoint.origin ?? vertexOrigin(endpoint.location)).replace(/\/+$/, "");
+  const project = encodeURIComponent(endpoint.project);
+  const location = encodeURIComponent(endpoint.location);
+  const endpointId = encodeURIComponent(endpoint.endpointId ?? "openapi");
+  return `${origin}/${endpoint.apiVersion}/projects/${project}/locations/${location}/endpoints/${endpointId}`;
+}
+
+/** The path pattern the emulator serves; kept beside the builder so the two cannot disagree. */
+export const VERTEX_CHAT_PATH =
+  /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/([^/]+)\/chat\/completions$/;
