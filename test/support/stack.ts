@@ -1,0 +1,58 @@
+/**
+ * A real gateway on a real port in front of a real emulator on another, for end-to-end tests, with a generated
+ * Connect client per protocol.
+ */
+import { type Client, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { pino } from "pino";
+import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
+import { loadConfig, type Config } from "../../src/config/load-config.ts";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../src/emulator/emulator-server.ts";
+import { type RunningGateway, startGateway } from "../../src/server/gateway.ts";
+import { staticTokenSource } from "../../src/upstream/token-source.ts";
+
+export type Protocol = "grpc" | "grpc-web" | "connect";
+export const PROTOCOLS: Protocol[] = ["grpc", "grpc-web", "connect"];
+
+export interface Stack {
+  emulator: RunningEmulator;
+  gateway: RunningGateway;
+  config: Config;
+  client(protocol?: Protocol, httpVersion?: "1.1" | "2"): Client<typeof ChatService>;
+  close(): Promise<void>;
+}
+
+export async function startStack(
+  env: Record<string, string> = {},
+  emulatorOptions: EmulatorOptions = {},
+): Promise<Stack> {
+  const emulator = await startEmulator(emulatorOptions);
+  const config = loadConfig({ VERTEXCHAT_LISTEN: "127.0.0.1:0", VERTEXCHAT_LOG_LEVEL: "silent", ...env });
+  const gateway = await startGateway(config, {
+    logger: pino({ level: "silent" }),
+    vertexOrigin: emulator.origin,
+    tokens: staticTokenSource("test-token"),
+  });
+  return {
+    emulator,
+    gateway,
+    config,
+    client: (protocol = "connect", httpVersion = protocol === "grpc" ? "2" : "1.1") =>
+      createClient(ChatService, transportFor(gateway.url, protocol, httpVersion)),
+    async close() {
+      await gateway.close();
+      await emulator.close();
+    },
+  };
+}
+
+export function transportFor(baseUrl: string, protocol: Protocol, httpVersion: "1.1" | "2") {
+  switch (protocol) {
+    case "grpc":
+      return createGrpcTransport({ baseUrl });
+    case "grpc-web":
+      return createGrpcWebTransport({ baseUrl, httpVersion });
+    case "connect":
+      return createConnectTransport({ baseUrl, httpVersion });
+  }
+}
