@@ -11,7 +11,9 @@ import { staticTokenSource } from "./upstream/token-source.ts";
 
 const argv = process.argv.slice(2);
 if (argv.includes("--help")) {
-  console.log(`vertexchat: a gRPC/Connect gateway to Vertex AI's OpenAI-compatible chat completions.\n\n${settingsTable()}`);
+  console.log(
+    `vertexchat: a gRPC/Connect gateway to Vertex AI's OpenAI-compatible chat completions.\n\n${settingsTable()}`,
+  );
   process.exit(0);
 }
 

@@ -47,7 +47,10 @@ describe("one port serves gRPC, gRPC-Web and Connect, unary and streaming", () =
       );
       const seen = stack.emulator.requests.at(-1);
       assert.equal(seen?.token, "test-token");
-      assert.deepEqual([seen?.apiVersion, seen?.project, seen?.location, seen?.endpointId], ["v1", "local-project", "global", "openapi"]);
+      assert.deepEqual(
+        [seen?.apiVersion, seen?.project, seen?.location, seen?.endpointId],
+        ["v1", "local-project", "global", "openapi"],
+      );
       assert.equal(seen?.body?.stream, undefined);
     });
 

@@ -15,7 +15,7 @@ import {
 import { fromUpstreamResponse } from "../translate/from-upstream-response.ts";
 import { IncompleteStreamError, StreamTranslator } from "../translate/from-upstream-stream.ts";
 import { type GoogleFieldsPlacement, toUpstreamRequest } from "../translate/to-upstream-request.ts";
-import { UpstreamError, toUpstreamError } from "../upstream/upstream-failure.ts";
+import { toUpstreamError, UpstreamError } from "../upstream/upstream-failure.ts";
 import { unknownModelError, upstreamFailureToConnectError, violationsToConnectError } from "./error-mapping.ts";
 import type { ModelRouter, Route } from "./model-router.ts";
 import { findRequestViolations } from "./request-violations.ts";
@@ -36,7 +36,11 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
     const violations = findRequestViolations(req);
     if (violations.length > 0) throw violationsToConnectError(violations);
     const route = opts.router.route(req.model);
-    if (!route) throw unknownModelError(req.model, opts.router.catalog().map((m) => m.name));
+    if (!route)
+      throw unknownModelError(
+        req.model,
+        opts.router.catalog().map((m) => m.name),
+      );
     const upstreamRequest = toUpstreamRequest(req, {
       upstreamModel: route.upstreamModel,
       stream,

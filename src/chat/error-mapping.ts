@@ -5,11 +5,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  BadRequestSchema,
-  ErrorInfoSchema,
-  RetryInfoSchema,
-} from "../../gen/google/rpc/error_details_pb.ts";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.ts";
 import type { UpstreamFailure } from "../upstream/upstream-failure.ts";
 import type { Violation } from "./request-violations.ts";
 
@@ -35,26 +31,66 @@ export function mapHttpFailure(status: number, googleStatus: string | undefined)
   switch (status) {
     case 400:
       return googleStatus === "FAILED_PRECONDITION"
-        ? { code: Code.FailedPrecondition, reason: "UPSTREAM_FAILED_PRECONDITION", explain: "Vertex cannot serve this request here" }
+        ? {
+            code: Code.FailedPrecondition,
+            reason: "UPSTREAM_FAILED_PRECONDITION",
+            explain: "Vertex cannot serve this request here",
+          }
         : { code: Code.InvalidArgument, reason: "UPSTREAM_INVALID_ARGUMENT", explain: "Vertex rejected the request" };
     case 401:
-      return { code: Code.Unavailable, reason: "UPSTREAM_CREDENTIALS_REJECTED", retryAfterMs: 1000, explain: "Vertex rejected the gateway's Google credentials even after a token refresh; the operator must check them" };
+      return {
+        code: Code.Unavailable,
+        reason: "UPSTREAM_CREDENTIALS_REJECTED",
+        retryAfterMs: 1000,
+        explain:
+          "Vertex rejected the gateway's Google credentials even after a token refresh; the operator must check them",
+      };
     case 403:
-      return { code: Code.PermissionDenied, reason: "UPSTREAM_PERMISSION_DENIED", explain: "Vertex refused the gateway's service account (API disabled, missing IAM role, or a gs:// object it cannot read)" };
+      return {
+        code: Code.PermissionDenied,
+        reason: "UPSTREAM_PERMISSION_DENIED",
+        explain:
+          "Vertex refused the gateway's service account (API disabled, missing IAM role, or a gs:// object it cannot read)",
+      };
     case 404:
-      return { code: Code.NotFound, reason: "UPSTREAM_NOT_FOUND", explain: "Vertex does not know this model at this location" };
+      return {
+        code: Code.NotFound,
+        reason: "UPSTREAM_NOT_FOUND",
+        explain: "Vertex does not know this model at this location",
+      };
     case 429:
-      return { code: Code.ResourceExhausted, reason: "UPSTREAM_RESOURCE_EXHAUSTED", retryAfterMs: 1000, explain: "Vertex quota or shared capacity is exhausted" };
+      return {
+        code: Code.ResourceExhausted,
+        reason: "UPSTREAM_RESOURCE_EXHAUSTED",
+        retryAfterMs: 1000,
+        explain: "Vertex quota or shared capacity is exhausted",
+      };
     case 499:
       return { code: Code.Canceled, reason: "UPSTREAM_CANCELLED", explain: "Vertex cancelled the request" };
     case 500:
-      return { code: Code.Internal, reason: "UPSTREAM_INTERNAL", retryAfterMs: 1000, explain: "Vertex failed internally" };
+      return {
+        code: Code.Internal,
+        reason: "UPSTREAM_INTERNAL",
+        retryAfterMs: 1000,
+        explain: "Vertex failed internally",
+      };
     case 503:
-      return { code: Code.Unavailable, reason: "UPSTREAM_UNAVAILABLE", retryAfterMs: 1000, explain: "Vertex is unavailable" };
+      return {
+        code: Code.Unavailable,
+        reason: "UPSTREAM_UNAVAILABLE",
+        retryAfterMs: 1000,
+        explain: "Vertex is unavailable",
+      };
     case 504:
       return { code: Code.DeadlineExceeded, reason: "UPSTREAM_DEADLINE_EXCEEDED", explain: "Vertex ran out of time" };
     default:
-      if (status >= 500) return { code: Code.Unavailable, reason: "UPSTREAM_UNAVAILABLE", retryAfterMs: 1000, explain: `Vertex answered HTTP ${status}` };
+      if (status >= 500)
+        return {
+          code: Code.Unavailable,
+          reason: "UPSTREAM_UNAVAILABLE",
+          retryAfterMs: 1000,
+          explain: `Vertex answered HTTP ${status}`,
+        };
       return { code: Code.FailedPrecondition, reason: "UPSTREAM_REJECTED", explain: `Vertex answered HTTP ${status}` };
   }
 }
@@ -64,15 +100,29 @@ function mapFailure(failure: UpstreamFailure): Mapping {
     case "http":
       return mapHttpFailure(failure.status, failure.googleStatus);
     case "connection":
-      return { code: Code.Unavailable, reason: "UPSTREAM_UNREACHABLE", retryAfterMs: 1000, explain: "the gateway could not reach Vertex" };
+      return {
+        code: Code.Unavailable,
+        reason: "UPSTREAM_UNREACHABLE",
+        retryAfterMs: 1000,
+        explain: "the gateway could not reach Vertex",
+      };
     case "timeout":
-      return { code: Code.DeadlineExceeded, reason: "UPSTREAM_TIMEOUT", explain: "Vertex did not answer within the deadline" };
+      return {
+        code: Code.DeadlineExceeded,
+        reason: "UPSTREAM_TIMEOUT",
+        explain: "Vertex did not answer within the deadline",
+      };
     case "aborted":
       return { code: Code.Canceled, reason: "CANCELLED", explain: "the call was cancelled" };
     case "credentials":
       return { code: Code.Unavailable, reason: "GATEWAY_CREDENTIALS_MISSING", explain: "the gateway is misconfigured" };
     case "stream":
-      return { code: Code.Unavailable, reason: "UPSTREAM_STREAM_BROKEN", retryAfterMs: 1000, explain: "the answer from Vertex broke off; what was streamed is incomplete" };
+      return {
+        code: Code.Unavailable,
+        reason: "UPSTREAM_STREAM_BROKEN",
+        retryAfterMs: 1000,
+        explain: "the answer from Vertex broke off; what was streamed is incomplete",
+      };
   }
 }
 
@@ -83,17 +133,28 @@ export function upstreamFailureToConnectError(failure: UpstreamFailure, context:
     metadata.http_status = String(failure.status);
     if (failure.googleStatus) metadata.google_status = failure.googleStatus;
   }
-  const details = [{ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: mapping.reason, domain: ERROR_DOMAIN, metadata }) }];
+  const details = [
+    {
+      desc: ErrorInfoSchema,
+      value: create(ErrorInfoSchema, { reason: mapping.reason, domain: ERROR_DOMAIN, metadata }),
+    },
+  ];
   const withRetry =
     mapping.retryAfterMs !== undefined
-      ? [...details, { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationOf(mapping.retryAfterMs) }) }]
+      ? [
+          ...details,
+          { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationOf(mapping.retryAfterMs) }) },
+        ]
       : details;
   return new ConnectError(`${mapping.explain}: ${failure.message}`, mapping.code, undefined, withRetry);
 }
 
 /** INVALID_ARGUMENT with a BadRequest listing every violation; the message names the first ones. */
 export function violationsToConnectError(violations: Violation[]): ConnectError {
-  const summary = violations.slice(0, 3).map((v) => v.description).join("; ");
+  const summary = violations
+    .slice(0, 3)
+    .map((v) => v.description)
+    .join("; ");
   const more = violations.length > 3 ? ` (and ${violations.length - 3} more in the BadRequest detail)` : "";
   return new ConnectError(`invalid request: ${summary}${more}`, Code.InvalidArgument, undefined, [
     {
@@ -112,7 +173,12 @@ export function unknownModelError(model: string, known: string[]): ConnectError 
     `model ${JSON.stringify(model)} is not served by this gateway; use one of: ${known.join(", ")} (ListModels has the catalog)`,
     Code.NotFound,
     undefined,
-    [{ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: "UNKNOWN_MODEL", domain: ERROR_DOMAIN, metadata: { model } }) }],
+    [
+      {
+        desc: ErrorInfoSchema,
+        value: create(ErrorInfoSchema, { reason: "UNKNOWN_MODEL", domain: ERROR_DOMAIN, metadata: { model } }),
+      },
+    ],
   );
 }
 

@@ -35,12 +35,21 @@ const KNOWN_GEMINI_MODELS = [
   "google/gemini-3.1-pro-preview",
 ];
 
-export function singleVertexRouter(opts: { upstreamName: string; upstream: ChatUpstream; location: string }): ModelRouter {
+export function singleVertexRouter(opts: {
+  upstreamName: string;
+  upstream: ChatUpstream;
+  location: string;
+}): ModelRouter {
   const prefixes = VERTEX_PUBLISHER_PATTERNS.map((p) => p.slice(0, -1));
   return {
     route(model) {
       if (!prefixes.some((prefix) => model.startsWith(prefix) && model.length > prefix.length)) return undefined;
-      return { upstreamName: opts.upstreamName, upstream: opts.upstream, location: opts.location, upstreamModel: model };
+      return {
+        upstreamName: opts.upstreamName,
+        upstream: opts.upstream,
+        location: opts.location,
+        upstreamModel: model,
+      };
     },
     catalog() {
       const entry = (name: string, thinking: boolean): Model =>

@@ -36,7 +36,8 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
-    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}; flags look like --name=value`);
+    if (!arg.startsWith("--"))
+      throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}; flags look like --name=value`);
     const eq = arg.indexOf("=");
     if (eq > 0) flags.set(arg.slice(0, eq), arg.slice(eq + 1));
     else {

@@ -125,7 +125,7 @@ export const SETTINGS = {
     env: "VERTEXCHAT_GOOGLE_FIELDS_PLACEMENT",
     flag: "--google-fields-placement",
     default: "extra_body",
-    doc: "Where Gemini options go in the upstream body: `extra_body` (`{\"extra_body\":{\"google\":…}}`, as Google documents) or `top_level` (`{\"google\":…}`).",
+    doc: 'Where Gemini options go in the upstream body: `extra_body` (`{"extra_body":{"google":…}}`, as Google documents) or `top_level` (`{"google":…}`).',
     parse: oneOf("extra_body", "top_level"),
   }),
   defaultTimeoutMs: setting({

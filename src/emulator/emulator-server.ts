@@ -4,7 +4,7 @@
  * (see directives.ts). It records every request (and whether the client aborted it) for tests to inspect.
  */
 import { once } from "node:events";
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { VERTEX_CHAT_PATH } from "../wire/vertex-urls.ts";
@@ -50,7 +50,11 @@ export interface RunningEmulator {
 const UNAUTHENTICATED_MESSAGE =
   "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
 
-export async function startEmulator(opts: EmulatorOptions = {}, port = 0, host = "127.0.0.1"): Promise<RunningEmulator> {
+export async function startEmulator(
+  opts: EmulatorOptions = {},
+  port = 0,
+  host = "127.0.0.1",
+): Promise<RunningEmulator> {
   const requests: RecordedRequest[] = [];
   const historySize = opts.historySize ?? 1000;
   const server: Server = createServer((req, res) => {
@@ -89,12 +93,21 @@ async function handle(
   if (!match) {
     return sendError(res, googleError(404, `The requested URL ${url.pathname} was not found on this server.`), "html");
   }
-  if (req.method !== "POST") return sendError(res, googleError(405, `Method ${req.method} not allowed.`, "UNIMPLEMENTED"));
+  if (req.method !== "POST")
+    return sendError(res, googleError(405, `Method ${req.method} not allowed.`, "UNIMPLEMENTED"));
   const [, apiVersion = "", project = "", location = "", endpointId = ""] = match;
   const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
   const entry: RecordedRequest = {
-    apiVersion, project, location, endpointId, token, body: undefined, status: 0, aborted: false,
-    receivedAt: Date.now(), closedAt: undefined,
+    apiVersion,
+    project,
+    location,
+    endpointId,
+    token,
+    body: undefined,
+    status: 0,
+    aborted: false,
+    receivedAt: Date.now(),
+    closedAt: undefined,
   };
   record(entry);
   res.on("close", () => {
@@ -117,13 +130,27 @@ async function handle(
   const directives = parseDirectives((body.messages ?? []).filter((m) => m.role === "user").map(messageText));
   if (directives.delayMs) await sleep(directives.delayMs);
   if (directives.status) {
-    return fail(googleError(directives.status, directives.message ?? `Emulated failure with HTTP ${directives.status}.`), directives.shape);
+    return fail(
+      googleError(directives.status, directives.message ?? `Emulated failure with HTTP ${directives.status}.`),
+      directives.shape,
+    );
   }
   const model = findEmulatedModel(body.model ?? "");
   if (endpointId === "openapi" && !model) {
-    return fail(googleError(404, `Publisher Model \`publishers/${(body.model ?? "").replace("/", "/models/")}\` not found in location ${location}.`));
+    return fail(
+      googleError(
+        404,
+        `Publisher Model \`publishers/${(body.model ?? "").replace("/", "/models/")}\` not found in location ${location}.`,
+      ),
+    );
   }
-  const emulated = model ?? { name: body.model ?? "", globalOnly: false, signatures: false, thinking: false, imageOutput: false };
+  const emulated = model ?? {
+    name: body.model ?? "",
+    globalOnly: false,
+    signatures: false,
+    thinking: false,
+    imageOutput: false,
+  };
   const rejected = checkRequest(body, emulated, location);
   if (rejected) return fail(rejected);
 
@@ -152,7 +179,9 @@ async function streamChunks(res: ServerResponse, chunks: object[], d: Directives
     if (d.resetAfter === sent) return void res.socket?.resetAndDestroy();
     if (d.garbageAfter === sent) return void res.end("data: {not json\n\n");
     if (d.errorAfter === sent) {
-      return void res.end(`data: ${JSON.stringify({ error: { code: 500, message: "Internal error encountered.", status: "INTERNAL" } })}\n\n`);
+      return void res.end(
+        `data: ${JSON.stringify({ error: { code: 500, message: "Internal error encountered.", status: "INTERNAL" } })}\n\n`,
+      );
     }
     if (pacingMs > 0 && sent > 0) await sleep(pacingMs);
     if (!res.write(`data: ${JSON.stringify(chunk)}\n\n`)) await once(res, "drain");

@@ -28,7 +28,10 @@ export function googleError(httpStatus: number, message: string, status?: string
 /** The body shapes seen from Google's front ends; `array` is what the OpenAI-compatible endpoint sends. */
 export type ErrorBodyShape = "array" | "object" | "html" | "empty" | "truncated";
 
-export function errorBody(error: EmulatedError, shape: ErrorBodyShape = "array"): { contentType: string; body: string } {
+export function errorBody(
+  error: EmulatedError,
+  shape: ErrorBodyShape = "array",
+): { contentType: string; body: string } {
   const google: WireGoogleError = { error: { code: error.httpStatus, message: error.message, status: error.status } };
   switch (shape) {
     case "array":

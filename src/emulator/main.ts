@@ -5,10 +5,14 @@
  */
 import { startEmulator } from "./emulator-server.ts";
 
-const [host = "127.0.0.1", port = "8090"] = (process.env.VERTEXCHAT_EMULATOR_LISTEN ?? "127.0.0.1:8090").split(/:(?=\d+$)/);
+const [host = "127.0.0.1", port = "8090"] = (process.env.VERTEXCHAT_EMULATOR_LISTEN ?? "127.0.0.1:8090").split(
+  /:(?=\d+$)/,
+);
 const pacingMs = Number(process.env.VERTEXCHAT_EMULATOR_PACING_MS ?? "0");
 const emulator = await startEmulator({ pacingMs }, Number(port), host);
-console.log(`Vertex emulator listening; OpenAI base URL: ${emulator.origin}/v1/projects/local-project/locations/global/endpoints/openapi`);
+console.log(
+  `Vertex emulator listening; OpenAI base URL: ${emulator.origin}/v1/projects/local-project/locations/global/endpoints/openapi`,
+);
 console.log("Answers are synthetic. Any Bearer token is accepted.");
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => void emulator.close().then(() => process.exit(0)));

@@ -19,7 +19,13 @@ const MODELS: EmulatedModel[] = [
   { name: "google/gemini-3.1-pro-preview", globalOnly: true, signatures: true, thinking: true, imageOutput: false },
   { name: "google/gemini-3-flash-preview", globalOnly: true, signatures: true, thinking: true, imageOutput: false },
   { name: "google/gemini-3-pro-image-preview", globalOnly: true, signatures: true, thinking: true, imageOutput: true },
-  { name: "meta/llama-4-maverick-17b-128e-instruct-maas", globalOnly: false, signatures: false, thinking: false, imageOutput: false },
+  {
+    name: "meta/llama-4-maverick-17b-128e-instruct-maas",
+    globalOnly: false,
+    signatures: false,
+    thinking: false,
+    imageOutput: false,
+  },
   { name: "xai/grok-4.1-fast-reasoning", globalOnly: true, signatures: false, thinking: true, imageOutput: false },
 ];
 

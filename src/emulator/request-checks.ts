@@ -4,13 +4,34 @@
 import type { WireRequest } from "../wire/vertex-wire.ts";
 import { type EmulatedError, googleError } from "./google-errors.ts";
 import type { EmulatedModel } from "./model-catalog.ts";
-import { SKIP_VALIDATOR, callSignature } from "./signatures.ts";
+import { callSignature, SKIP_VALIDATOR } from "./signatures.ts";
 
 const ACCEPTED_KEYS = new Set([
-  "model", "messages", "stream", "stream_options", "tools", "tool_choice", "temperature", "top_p", "max_tokens",
-  "max_completion_tokens", "n", "stop", "seed", "presence_penalty", "frequency_penalty", "response_format",
-  "reasoning_effort", "modalities", "web_search_options", "extra_body", "logprobs", "top_logprobs", "user",
-  "parallel_tool_calls", "logit_bias",
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "tools",
+  "tool_choice",
+  "temperature",
+  "top_p",
+  "max_tokens",
+  "max_completion_tokens",
+  "n",
+  "stop",
+  "seed",
+  "presence_penalty",
+  "frequency_penalty",
+  "response_format",
+  "reasoning_effort",
+  "modalities",
+  "web_search_options",
+  "extra_body",
+  "logprobs",
+  "top_logprobs",
+  "user",
+  "parallel_tool_calls",
+  "logit_bias",
 ]);
 
 export function checkRequest(body: WireRequest, model: EmulatedModel, location: string): EmulatedError | undefined {

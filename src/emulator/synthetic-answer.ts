@@ -41,7 +41,9 @@ export const EMULATED_PNG_BASE64 =
 export function synthesize(body: WireRequest, model: EmulatedModel, directives: Directives): SyntheticAnswer {
   const userText = stripDirectives(lastText(body.messages, "user"));
   const google = body.extra_body?.google;
-  const thinks = model.thinking && (Boolean(google?.thinking_config) || Boolean(body.reasoning_effort) || Boolean(directives.thoughts));
+  const thinks =
+    model.thinking &&
+    (Boolean(google?.thinking_config) || Boolean(body.reasoning_effort) || Boolean(directives.thoughts));
   const showThoughts = Boolean(google?.thinking_config?.include_thoughts || directives.thoughts);
   const choices: SyntheticChoice[] = [];
   for (let i = 0; i < Math.max(1, body.n ?? 1); i++) {
@@ -49,7 +51,8 @@ export function synthesize(body: WireRequest, model: EmulatedModel, directives: 
   }
   const reasoning = thinks ? choices.reduce((sum, c) => sum + words(c.thoughts) + 12, 0) : 0;
   const completion = choices.reduce(
-    (sum, c) => sum + words(c.text ?? "") + c.toolCalls.reduce((s, t) => s + words(t.arguments) + 1, 0) + (c.image ? 258 : 0),
+    (sum, c) =>
+      sum + words(c.text ?? "") + c.toolCalls.reduce((s, t) => s + words(t.arguments) + 1, 0) + (c.image ? 258 : 0),
     0,
   );
   const prompt = body.messages.reduce((sum, m) => sum + words(messageText(m)) + 1, 0);
@@ -78,11 +81,25 @@ function choose(
 ): SyntheticChoice {
   const thoughts = withThoughts ? `Thinking about "${userText}" (choice ${index}).` : "";
   if (directives.safetyBlock) {
-    return { thoughts: "", text: null, toolCalls: [], image: undefined, signature: undefined, finishReason: "content_filter" };
+    return {
+      thoughts: "",
+      text: null,
+      toolCalls: [],
+      image: undefined,
+      signature: undefined,
+      finishReason: "content_filter",
+    };
   }
   const toolCalls = plannedToolCalls(body, model, directives, userText);
   if (toolCalls.length > 0) {
-    return { thoughts, text: null, toolCalls, image: undefined, signature: undefined, finishReason: directives.finish ?? "tool_calls" };
+    return {
+      thoughts,
+      text: null,
+      toolCalls,
+      image: undefined,
+      signature: undefined,
+      finishReason: directives.finish ?? "tool_calls",
+    };
   }
   const image =
     directives.image || (model.imageOutput && body.modalities?.includes("image"))
@@ -99,7 +116,13 @@ function choose(
   return { thoughts, text, toolCalls: [], image, signature, finishReason };
 }
 
-function answerText(body: WireRequest, model: EmulatedModel, directives: Directives, userText: string, index: number): string {
+function answerText(
+  body: WireRequest,
+  model: EmulatedModel,
+  directives: Directives,
+  userText: string,
+  index: number,
+): string {
   if (directives.words !== undefined) {
     return Array.from({ length: directives.words }, (_, i) => `w${i + 1}`).join(" ");
   }
@@ -113,7 +136,12 @@ function answerText(body: WireRequest, model: EmulatedModel, directives: Directi
 }
 
 /** Calls tools when tools are offered, the choice allows it, and the last message is the user's. */
-function plannedToolCalls(body: WireRequest, model: EmulatedModel, directives: Directives, userText: string): SyntheticToolCall[] {
+function plannedToolCalls(
+  body: WireRequest,
+  model: EmulatedModel,
+  directives: Directives,
+  userText: string,
+): SyntheticToolCall[] {
   const tools = body.tools ?? [];
   if (tools.length === 0 || body.tool_choice === "none" || body.messages.at(-1)?.role !== "user") return [];
   const forced = typeof body.tool_choice === "object" ? body.tool_choice.function.name : undefined;
@@ -133,13 +161,17 @@ function plannedToolCalls(body: WireRequest, model: EmulatedModel, directives: D
 }
 
 function argumentsFor(tool: WireTool, userText: string, position: number): Record<string, unknown> {
-  const properties = (tool.function.parameters?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[] }>;
+  const properties = (tool.function.parameters?.properties ?? {}) as Record<
+    string,
+    { type?: string; enum?: unknown[] }
+  >;
   const args: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(properties)) {
     if (schema.enum && schema.enum.length > 0) args[key] = schema.enum[0];
     else if (schema.type === "number" || schema.type === "integer") args[key] = position + 1;
     else if (schema.type === "boolean") args[key] = true;
-    else if (schema.type === "string" || schema.type === undefined) args[key] = position > 0 ? `${userText} #${position + 1}` : userText;
+    else if (schema.type === "string" || schema.type === undefined)
+      args[key] = position > 0 ? `${userText} #${position + 1}` : userText;
   }
   return args;
 }

@@ -47,7 +47,9 @@ export function encodeResponse(answer: SyntheticAnswer, opts: EncodingOptions): 
 /** The content string of a whole answer: thoughts first (tagged or leaked), then the answer. */
 function visibleText(choice: SyntheticChoice, opts: EncodingOptions): string | null {
   if (!choice.thoughts) return choice.text;
-  const thoughts = opts.thoughtMarker ? `<${opts.thoughtMarker}>${choice.thoughts}</${opts.thoughtMarker}>` : choice.thoughts;
+  const thoughts = opts.thoughtMarker
+    ? `<${opts.thoughtMarker}>${choice.thoughts}</${opts.thoughtMarker}>`
+    : choice.thoughts;
   return `${thoughts}${choice.text ?? ""}`;
 }
 
@@ -60,7 +62,9 @@ export function encodeChunks(answer: SyntheticAnswer, opts: EncodingOptions): Wi
       created: answer.created,
       model: answer.model,
       system_fingerprint: "",
-      choices: [{ index, delta: { role: "assistant", ...delta }, logprobs: null, ...(finish ? { finish_reason: finish } : {}) }],
+      choices: [
+        { index, delta: { role: "assistant", ...delta }, logprobs: null, ...(finish ? { finish_reason: finish } : {}) },
+      ],
     });
   };
   answer.choices.forEach((choice, index) => {
@@ -92,7 +96,9 @@ export function encodeChunks(answer: SyntheticAnswer, opts: EncodingOptions): Wi
       });
     });
     if (choice.image) {
-      push(index, { audio: { data: choice.image.data, extra_content: { google: { mime_type: choice.image.mimeType } } } });
+      push(index, {
+        audio: { data: choice.image.data, extra_content: { google: { mime_type: choice.image.mimeType } } },
+      });
     }
     const last: Omit<WireDelta, "role"> = choice.signature
       ? { content: "", extra_content: { google: { thought_signature: choice.signature } } }

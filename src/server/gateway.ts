@@ -9,7 +9,7 @@ import { createChatService } from "../chat/chat-service.ts";
 import { singleVertexRouter } from "../chat/model-router.ts";
 import type { Config } from "../config/load-config.ts";
 import { ChatUpstream } from "../upstream/chat-upstream.ts";
-import { type TokenSource, googleTokenSource } from "../upstream/token-source.ts";
+import { googleTokenSource, type TokenSource } from "../upstream/token-source.ts";
 import { vertexBaseUrl } from "../wire/vertex-urls.ts";
 import { type Listener, listen } from "./listen.ts";
 import { loggingInterceptor } from "./logging-interceptor.ts";

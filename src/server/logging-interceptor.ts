@@ -10,7 +10,10 @@ export function loggingInterceptor(logger: Logger): Interceptor {
     const method = `${req.service.typeName}/${req.method.name}`;
     const model = req.stream ? undefined : (req.message as { model?: unknown }).model;
     const done = (code: string, extra: object = {}) =>
-      logger.info({ method, model, code, latency_ms: Math.round((performance.now() - started) * 10) / 10, ...extra }, "rpc");
+      logger.info(
+        { method, model, code, latency_ms: Math.round((performance.now() - started) * 10) / 10, ...extra },
+        "rpc",
+      );
     try {
       const res = await next(req);
       if (!res.stream) {

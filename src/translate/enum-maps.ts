@@ -2,6 +2,9 @@
  * The one place where contract enums meet their wire strings. Each table is total over the enum, so adding an
  * enum value without deciding its wire form fails to type-check.
  */
+
+import type { UnknownEnum } from "@bufbuild/protobuf";
+import { FinishReason } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { MediaResolution, Role } from "../../gen/vertexchat/v1/content_pb.ts";
 import {
   HarmBlockThreshold,
@@ -10,9 +13,7 @@ import {
   ReasoningEffort,
   ThinkingLevel,
 } from "../../gen/vertexchat/v1/options_pb.ts";
-import { FinishReason } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { ToolChoiceMode } from "../../gen/vertexchat/v1/tools_pb.ts";
-import type { UnknownEnum } from "@bufbuild/protobuf";
 import type { WireImageDetail, WireRequest, WireRole, WireToolChoice } from "../wire/vertex-wire.ts";
 
 /** A table that must name every known value of a generated enum. */

@@ -4,8 +4,8 @@
  */
 import type { ChatCompletionResponse, ServedBy } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import type { WireChunk, WireResponse } from "../wire/vertex-wire.ts";
-import { ResponseBuilder } from "./response-builder.ts";
 import { StreamTranslator } from "./from-upstream-stream.ts";
+import { ResponseBuilder } from "./response-builder.ts";
 
 export function fromUpstreamResponse(
   response: WireResponse,

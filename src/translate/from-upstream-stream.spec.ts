@@ -20,7 +20,10 @@ function rebuild(chunks: WireChunk[], thoughtMarker?: string) {
 
 function chunk(delta: WireDelta, finish?: string): WireChunk {
   return {
-    id: "r1", object: "chat.completion.chunk", created: 7, model: "m",
+    id: "r1",
+    object: "chat.completion.chunk",
+    created: 7,
+    model: "m",
     choices: [{ index: 0, delta: { role: "assistant", ...delta }, ...(finish ? { finish_reason: finish } : {}) }],
   };
 }
@@ -35,8 +38,16 @@ describe("Vertex stream → contract events", () => {
     assert.deepEqual(
       calls.map((c) => [c.id, c.name, c.arguments]),
       [
-        ["function-call-c855348a-459a-46a4-a8ad-aa0a4e7c3563", "get_current_weather", '{"location":"Boston, MA","unit":"celsius"}'],
-        ["function-call-df0d087c-ad74-46f1-ba4a-9353cbf288a8", "get_current_weather", '{"location":"New Delhi, India","unit":"celsius"}'],
+        [
+          "function-call-c855348a-459a-46a4-a8ad-aa0a4e7c3563",
+          "get_current_weather",
+          '{"location":"Boston, MA","unit":"celsius"}',
+        ],
+        [
+          "function-call-df0d087c-ad74-46f1-ba4a-9353cbf288a8",
+          "get_current_weather",
+          '{"location":"New Delhi, India","unit":"celsius"}',
+        ],
       ],
     );
     // Only the first call carries a signature (the recorded one is a placeholder, kept as its UTF-8 bytes).
@@ -44,7 +55,13 @@ describe("Vertex stream → contract events", () => {
     assert.equal(calls[1]?.thoughtSignature.length, 0);
     assert.equal(res.choices[0]?.finishReason, FinishReason.TOOL_CALLS);
     assert.deepEqual(
-      [res.usage?.promptTokens, res.usage?.completionTokens, res.usage?.reasoningTokens, res.usage?.totalTokens, res.usage?.trafficType],
+      [
+        res.usage?.promptTokens,
+        res.usage?.completionTokens,
+        res.usage?.reasoningTokens,
+        res.usage?.totalTokens,
+        res.usage?.trafficType,
+      ],
       [27, 45, 504, 576, "PROVISIONED_THROUGHPUT"],
     );
     assert.equal(res.id, "nQiNafGyF5rw998PstqooAY");
@@ -81,7 +98,13 @@ describe("Vertex stream → contract events", () => {
       chunk({ content: "ok", extra_content: { google: { thought: true } } }),
       chunk({ content: "Answer" }, "stop"),
     ]);
-    assert.deepEqual(res.choices[0]?.message?.content.map((p) => [p.thought, p.kind.value]), [[true, "hmm ok"], [false, "Answer"]]);
+    assert.deepEqual(
+      res.choices[0]?.message?.content.map((p) => [p.thought, p.kind.value]),
+      [
+        [true, "hmm ok"],
+        [false, "Answer"],
+      ],
+    );
   });
 
   test("property: any split of the text into chunks rebuilds the same response", () => {
@@ -91,13 +114,20 @@ describe("Vertex stream → contract events", () => {
       fc.property(fc.uniqueArray(fc.integer({ min: 1, max: text.length - 1 }), { maxLength: 20 }), (cuts) => {
         const bounds = [0, ...cuts.sort((x, y) => x - y), text.length];
         const pieces = bounds.slice(1).map((end, i) => text.slice(bounds[i], end));
-        const chunks = pieces.map((piece, i) => chunk({ content: piece }, i === pieces.length - 1 ? "stop" : undefined));
+        const chunks = pieces.map((piece, i) =>
+          chunk({ content: piece }, i === pieces.length - 1 ? "stop" : undefined),
+        );
         assert.deepEqual(rebuild(chunks, "t"), whole);
       }),
     );
     assert.deepEqual(
       whole.choices[0]?.message?.content.map((p) => [p.thought, p.kind.value]),
-      [[true, "I think, therefore"], [false, "The <answer> is 42. "], [true, "again"], [false, "Done <t"]],
+      [
+        [true, "I think, therefore"],
+        [false, "The <answer> is 42. "],
+        [true, "again"],
+        [false, "Done <t"],
+      ],
     );
   });
 
@@ -110,7 +140,16 @@ describe("Vertex stream → contract events", () => {
         const fragments = ["", ...bounds.slice(1).map((end, i) => args.slice(bounds[i], end))];
         const chunks = fragments.map((fragment, i) =>
           chunk(
-            { tool_calls: [{ index: i === 0 ? 1 : 0, id: "function-call-1", type: "function", function: { name: "f", arguments: fragment } }] },
+            {
+              tool_calls: [
+                {
+                  index: i === 0 ? 1 : 0,
+                  id: "function-call-1",
+                  type: "function",
+                  function: { name: "f", arguments: fragment },
+                },
+              ],
+            },
             i === fragments.length - 1 ? "tool_calls" : undefined,
           ),
         );
@@ -125,7 +164,9 @@ describe("Vertex stream → contract events", () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 512 }), (bytes) => {
         const signature = Buffer.from(bytes).toString("base64");
-        const res = rebuild([chunk({ content: "", extra_content: { google: { thought_signature: signature } } }, "stop")]);
+        const res = rebuild([
+          chunk({ content: "", extra_content: { google: { thought_signature: signature } } }, "stop"),
+        ]);
         assert.deepEqual([...(res.choices[0]?.message?.thoughtSignature ?? [])], [...bytes]);
       }),
     );

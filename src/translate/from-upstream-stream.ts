@@ -86,7 +86,12 @@ export class StreamTranslator {
     const finishes = [];
     for (const [index, state] of [...this.#choices].sort(([a], [b]) => a - b)) {
       for (const segment of state.splitter?.flush() ?? []) {
-        events.push(delta(index, segment.thought ? { case: "thought", value: segment.text } : { case: "text", value: segment.text }));
+        events.push(
+          delta(
+            index,
+            segment.thought ? { case: "thought", value: segment.text } : { case: "text", value: segment.text },
+          ),
+        );
       }
       if (!state.finishReason && !this.#opts.wholeResponse) {
         throw new IncompleteStreamError(`the upstream stream ended before choice ${index} had a finish reason`);
@@ -131,7 +136,10 @@ export class StreamTranslator {
       } else if (state.splitter) {
         for (const segment of state.splitter.push(wire.content)) {
           events.push(
-            delta(index, segment.thought ? { case: "thought", value: segment.text } : { case: "text", value: segment.text }),
+            delta(
+              index,
+              segment.thought ? { case: "thought", value: segment.text } : { case: "text", value: segment.text },
+            ),
           );
         }
       } else {
@@ -160,7 +168,10 @@ export class StreamTranslator {
   }
 }
 
-function delta(choiceIndex: number, value: NonNullable<MessageInitShape<typeof ChoiceDeltaSchema>["delta"]>): ChatCompletionStreamResponse {
+function delta(
+  choiceIndex: number,
+  value: NonNullable<MessageInitShape<typeof ChoiceDeltaSchema>["delta"]>,
+): ChatCompletionStreamResponse {
   return create(ChatCompletionStreamResponseSchema, {
     event: { case: "delta", value: { choiceIndex, delta: value } },
   });

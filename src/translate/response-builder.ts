@@ -9,8 +9,8 @@ import {
   ChatCompletionResponseSchema,
   type ChatCompletionStreamResponse,
   type Choice,
-  ChoiceSchema,
   type ChoiceDelta,
+  ChoiceSchema,
 } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { ContentPartSchema, MessageSchema, Role, ToolCallSchema } from "../../gen/vertexchat/v1/content_pb.ts";
 

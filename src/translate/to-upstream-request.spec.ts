@@ -13,7 +13,7 @@ import {
 import { ToolChoiceMode } from "../../gen/vertexchat/v1/tools_pb.ts";
 import { loadJsonFixture } from "../../test/fixtures/load-fixture.ts";
 import type { WireRequest } from "../wire/vertex-wire.ts";
-import { type UpstreamRequestOptions, toUpstreamRequest } from "./to-upstream-request.ts";
+import { toUpstreamRequest, type UpstreamRequestOptions } from "./to-upstream-request.ts";
 
 const OPTS: UpstreamRequestOptions = {
   upstreamModel: "google/gemini-2.5-flash",
@@ -23,7 +23,10 @@ const OPTS: UpstreamRequestOptions = {
 };
 const user = (text: string) => ({ role: Role.USER, content: [{ kind: { case: "text" as const, value: text } }] });
 
-function translate(init: MessageInitShape<typeof ChatCompletionRequestSchema>, opts: Partial<UpstreamRequestOptions> = {}) {
+function translate(
+  init: MessageInitShape<typeof ChatCompletionRequestSchema>,
+  opts: Partial<UpstreamRequestOptions> = {},
+) {
   return toUpstreamRequest(create(ChatCompletionRequestSchema, { model: "m", ...init }), { ...OPTS, ...opts });
 }
 
@@ -66,7 +69,11 @@ describe("contract → Vertex request", () => {
     ["reasoning_effort high", { reasoningEffort: ReasoningEffort.HIGH }, { reasoning_effort: "high" }],
     ["modalities", { modalities: [Modality.TEXT, Modality.IMAGE] }, { modalities: ["text", "image"] }],
     ["web search", { webSearchOptions: {} }, { web_search_options: {} }],
-    ["response_format text", { responseFormat: { format: { case: "text", value: {} } } }, { response_format: { type: "text" } }],
+    [
+      "response_format text",
+      { responseFormat: { format: { case: "text", value: {} } } },
+      { response_format: { type: "text" } },
+    ],
     [
       "response_format json_object",
       { responseFormat: { format: { case: "jsonObject", value: {} } } },
@@ -85,14 +92,34 @@ describe("contract → Vertex request", () => {
       {
         response_format: {
           type: "json_schema",
-          json_schema: { name: "city", schema: { type: "object", properties: { name: { type: "string" } } }, strict: true },
+          json_schema: {
+            name: "city",
+            schema: { type: "object", properties: { name: { type: "string" } } },
+            strict: true,
+          },
         },
       },
     ],
-    ["tool_choice auto", { toolChoice: { choice: { case: "mode", value: ToolChoiceMode.AUTO } } }, { tool_choice: "auto" }],
-    ["tool_choice none", { toolChoice: { choice: { case: "mode", value: ToolChoiceMode.NONE } } }, { tool_choice: "none" }],
-    ["tool_choice required", { toolChoice: { choice: { case: "mode", value: ToolChoiceMode.REQUIRED } } }, { tool_choice: "required" }],
-    ["tool_choice validated", { toolChoice: { choice: { case: "mode", value: ToolChoiceMode.VALIDATED } } }, { tool_choice: "validated" }],
+    [
+      "tool_choice auto",
+      { toolChoice: { choice: { case: "mode", value: ToolChoiceMode.AUTO } } },
+      { tool_choice: "auto" },
+    ],
+    [
+      "tool_choice none",
+      { toolChoice: { choice: { case: "mode", value: ToolChoiceMode.NONE } } },
+      { tool_choice: "none" },
+    ],
+    [
+      "tool_choice required",
+      { toolChoice: { choice: { case: "mode", value: ToolChoiceMode.REQUIRED } } },
+      { tool_choice: "required" },
+    ],
+    [
+      "tool_choice validated",
+      { toolChoice: { choice: { case: "mode", value: ToolChoiceMode.VALIDATED } } },
+      { tool_choice: "validated" },
+    ],
     [
       "tool_choice naming one function",
       { toolChoice: { choice: { case: "functionName", value: "get_weather" } } },
@@ -114,13 +141,24 @@ describe("contract → Vertex request", () => {
         {
           kind: {
             case: "function",
-            value: { name: "get_weather", description: "Weather now", parameters: { type: "object", required: ["city"] } },
+            value: {
+              name: "get_weather",
+              description: "Weather now",
+              parameters: { type: "object", required: ["city"] },
+            },
           },
         },
       ],
     });
     assert.deepEqual(body.tools, [
-      { type: "function", function: { name: "get_weather", description: "Weather now", parameters: { type: "object", required: ["city"] } } },
+      {
+        type: "function",
+        function: {
+          name: "get_weather",
+          description: "Weather now",
+          parameters: { type: "object", required: ["city"] },
+        },
+      },
     ]);
   });
 
@@ -181,11 +219,34 @@ describe("contract → Vertex request", () => {
           role: Role.USER,
           content: [
             { kind: { case: "text", value: "look" } },
-            { kind: { case: "image", value: { source: { case: "uri", value: "gs://b/cat.png" } } }, mediaResolution: MediaResolution.HIGH },
-            { kind: { case: "image", value: { source: { case: "data", value: new Uint8Array([1, 2, 3]) }, mimeType: "image/png" } } },
-            { kind: { case: "document", value: { source: { case: "uri", value: "gs://b/a.pdf" }, mimeType: "application/pdf" } } },
-            { kind: { case: "audio", value: { source: { case: "data", value: new Uint8Array([255]) }, mimeType: "audio/wav" } } },
-            { kind: { case: "video", value: { source: { case: "uri", value: "https://x.test/v.mp4" }, mimeType: "video/mp4" } } },
+            {
+              kind: { case: "image", value: { source: { case: "uri", value: "gs://b/cat.png" } } },
+              mediaResolution: MediaResolution.HIGH,
+            },
+            {
+              kind: {
+                case: "image",
+                value: { source: { case: "data", value: new Uint8Array([1, 2, 3]) }, mimeType: "image/png" },
+              },
+            },
+            {
+              kind: {
+                case: "document",
+                value: { source: { case: "uri", value: "gs://b/a.pdf" }, mimeType: "application/pdf" },
+              },
+            },
+            {
+              kind: {
+                case: "audio",
+                value: { source: { case: "data", value: new Uint8Array([255]) }, mimeType: "audio/wav" },
+              },
+            },
+            {
+              kind: {
+                case: "video",
+                value: { source: { case: "uri", value: "https://x.test/v.mp4" }, mimeType: "video/mp4" },
+              },
+            },
           ],
         },
       ],
@@ -239,7 +300,11 @@ describe("contract → Vertex request", () => {
         tools: (expected.tools ?? []).map((t) => ({
           kind: {
             case: "function" as const,
-            value: { name: t.function.name, description: t.function.description ?? "", parameters: t.function.parameters as never },
+            value: {
+              name: t.function.name,
+              description: t.function.description ?? "",
+              parameters: t.function.parameters as never,
+            },
           },
         })),
       },

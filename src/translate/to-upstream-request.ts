@@ -120,7 +120,9 @@ function toWireGoogleOptions(
 function toWireMessage(message: Message): WireMessage {
   const role = fromTable(wireRole, message.role) ?? "user";
   const wire: WireMessage = { role };
-  const content = message.content.filter((part) => !(role === "assistant" && part.thought && !part.thoughtSignature.length));
+  const content = message.content.filter(
+    (part) => !(role === "assistant" && part.thought && !part.thoughtSignature.length),
+  );
   if (content.length > 0 || role !== "assistant") wire.content = toWireContent(content);
   if (message.toolCalls.length > 0) {
     wire.tool_calls = message.toolCalls.map((call) => {

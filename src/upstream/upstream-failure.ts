@@ -39,7 +39,8 @@ export function toUpstreamError(err: unknown): UpstreamError {
 function classify(err: unknown): UpstreamFailure {
   if (err instanceof MissingCredentialsError) return { kind: "credentials", message: err.message };
   if (err instanceof APIUserAbortError) return { kind: "aborted", message: "the request was cancelled" };
-  if (err instanceof APIConnectionTimeoutError) return { kind: "timeout", message: "the upstream did not answer in time" };
+  if (err instanceof APIConnectionTimeoutError)
+    return { kind: "timeout", message: "the upstream did not answer in time" };
   if (err instanceof APIConnectionError) {
     return { kind: "connection", message: `could not reach the upstream: ${causeMessage(err)}` };
   }
@@ -57,8 +58,10 @@ function classify(err: unknown): UpstreamFailure {
       message: google?.message ?? (err.message || `HTTP ${err.status}`),
     };
   }
-  if (err instanceof Error && err.name === "AbortError") return { kind: "aborted", message: "the request was cancelled" };
-  if (err instanceof SyntaxError) return { kind: "stream", message: `the upstream sent malformed data: ${err.message}` };
+  if (err instanceof Error && err.name === "AbortError")
+    return { kind: "aborted", message: "the request was cancelled" };
+  if (err instanceof SyntaxError)
+    return { kind: "stream", message: `the upstream sent malformed data: ${err.message}` };
   return { kind: "stream", message: err instanceof Error ? err.message : String(err) };
 }
 

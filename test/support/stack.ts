@@ -6,7 +6,7 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { pino } from "pino";
 import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
-import { loadConfig, type Config } from "../../src/config/load-config.ts";
+import { type Config, loadConfig } from "../../src/config/load-config.ts";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../src/emulator/emulator-server.ts";
 import { type RunningGateway, startGateway } from "../../src/server/gateway.ts";
 import { staticTokenSource } from "../../src/upstream/token-source.ts";

@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
+import { type RunningEmulator, startEmulator } from "../src/emulator/emulator-server.ts";
+import { type GatewayProcess, startGatewayProcess } from "./support/gateway-process.ts";
+import { type MetadataServer, startMetadataServer } from "./support/metadata-server.ts";
+import { userRequest } from "./support/requests.ts";
+
+/** Environment with no credentials of the machine's own: only what the test provides. */
+function isolatedEnv(extra: Record<string, string>): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), "vertexchat-adc-"));
+  return { HOME: home, CLOUDSDK_CONFIG: join(home, "gcloud"), VERTEXCHAT_LOG_LEVEL: "info", ...extra };
+}
+
+describe("the upstream token comes from google-auth-library, per request", () => {
+  let metadata: MetadataServer;
+  let emulator: RunningEmulator;
+  let gateway: GatewayProcess;
+
+  before(async () => {
+    // 302 s is 2 s past google-auth-library's 5-minute early-refresh margin: the token goes stale 2 s after issue.
+    metadata = await startMetadataServer({ expiresInSeconds: 302 });
+    emulator = await startEmulator({ acceptToken: (token) => metadata.isValid(token) });
+    gateway = await startGatewayProcess(
+      isolatedEnv({
+        GOOGLE_CLOUD_PROJECT: "test-project",
+        GOOGLE_CLOUD_LOCATION: "us-central1",
+        VERTEXCHAT_VERTEX_ORIGIN: emulator.origin,
+        GCE_METADATA_HOST: metadata.host,
+      }),
+    );
+  });
+  after(async () => {
+    await gateway.stop();
+    await emulator.close();
+    await metadata.close();
+  });
+
+  test("uses a cached token, replaces it when it nears expiry, and refreshes once after a 401", async () => {
+    const client = createClient(ChatService, createGrpcTransport({ baseUrl: gateway.url }));
+    await client.createChatCompletion(userRequest("one"));
+    await client.createChatCompletion(userRequest("two"));
+    assert.deepEqual(
+      emulator.requests.map((r) => r.token),
+      ["ya29.test-token-1", "ya29.test-token-1"],
+    );
+    assert.equal(emulator.requests[0]?.location, "us-central1");
+    assert.equal(emulator.requests[0]?.project, "test-project");
+
+    await sleep(2_300);
+    await client.createChatCompletion(userRequest("three"));
+    assert.equal(emulator.requests.at(-1)?.token, "ya29.test-token-2", "an expiring token was replaced, not reused");
+
+    metadata.revoke("ya29.test-token-2");
+    const answer = await client.createChatCompletion(userRequest("four"));
+    assert.match(String(answer.choices[0]?.message?.content[0]?.kind.value), /four$/);
+    assert.deepEqual(
+      emulator.requests.slice(-2).map((r) => [r.token, r.status]),
+      [
+        ["ya29.test-token-2", 401],
+        ["ya29.test-token-3", 200],
+      ],
+    );
+  });
+});
+
+describe("without any Google credentials", () => {
+  test("a call fails with UNAVAILABLE and a message saying how to provide credentials, not an internal error", async () => {
+    const gateway = await startGatewayProcess(
+      isolatedEnv({
+        GOOGLE_CLOUD_PROJECT: "test-project",
+        VERTEXCHAT_VERTEX_ORIGIN: "http://127.0.0.1:9",
+        // A metadata host that refuses connections: no ADC anywhere.
+        GCE_METADATA_HOST: "127.0.0.1:9",
+        METADATA_SERVER_DETECTION: "none",
+      }),
+    );
+    try {
+      const client = createClient(ChatService, createGrpcTransport({ baseUrl: gateway.url }));
+      const err = await client.createChatCompletion(userRequest("hi")).then(
+        () => assert.fail("expected a failure"),
+        (e: unknown) => ConnectError.from(e),
+      );
+      assert.equal(err.code, Code.Unavailable);
+      assert.match(err.rawMessage, /gcloud auth application-default login/);
+      assert.match(err.rawMessage, /GOOGLE_APPLICATION_CREDENTIALS/);
+    } finally {
+      assert.equal(await gateway.stop(), 0);
+    }
+  });
+});
