@@ -11,7 +11,7 @@ import {
   ThinkingLevel,
 } from "../../gen/vertexchat/v1/options_pb.ts";
 import { ToolChoiceMode } from "../../gen/vertexchat/v1/tools_pb.ts";
-import { loadJsonFixture } from "../../test/fixtures/load-fixture.ts";
+import { fixture05Request } from "../../test/fixtures/fixture-05.ts";
 import type { WireRequest } from "../wire/vertex-wire.ts";
 import { toUpstreamRequest, type UpstreamRequestOptions } from "./to-upstream-request.ts";
 
@@ -262,58 +262,8 @@ describe("contract → Vertex request", () => {
   });
 
   test("rebuilds fixture 05's request (tool call with signature, tool result with file_data part) from the contract", () => {
-    const [expected] = loadJsonFixture("05_multimodal_function_response_request_and_response.json") as [WireRequest];
-    const signature = Buffer.from("<THOUGHT_SIGNATURE>", "utf8");
-    const { body } = translate(
-      {
-        messages: [
-          user("Show me the green shirt I ordered last month."),
-          {
-            role: Role.ASSISTANT,
-            toolCalls: [
-              {
-                id: "function-call-a350228d-0283-4792-8bfa-40da064fb959",
-                name: "get_image",
-                arguments: '{"item_name":"green shirt"}',
-                thoughtSignature: signature,
-              },
-            ],
-          },
-          {
-            role: Role.TOOL,
-            toolCallId: "function-call-a350228d-0283-4792-8bfa-40da064fb959",
-            content: [{ kind: { case: "text", value: '{"image_ref":{"$ref":"dress.jpg"}}' } }],
-            toolResultParts: [
-              {
-                kind: {
-                  case: "image",
-                  value: {
-                    source: { case: "uri", value: "gs://cloud-samples-data/generative-ai/image/dress.jpg" },
-                    mimeType: "image/jpg",
-                    displayName: "dress.jpg",
-                  },
-                },
-              },
-            ],
-          },
-        ],
-        tools: (expected.tools ?? []).map((t) => ({
-          kind: {
-            case: "function" as const,
-            value: {
-              name: t.function.name,
-              description: t.function.description ?? "",
-              parameters: t.function.parameters as never,
-            },
-          },
-        })),
-      },
-      { upstreamModel: "google/gemini-3.1-pro-preview" },
-    );
-    // The fixture's placeholder is not base64; the contract carries bytes, so compare after the same encoding.
-    const wireSignature = signature.toString("base64");
-    const fixtureCall = expected.messages[1]?.tool_calls?.[0];
-    if (fixtureCall?.extra_content?.google) fixtureCall.extra_content.google.thought_signature = wireSignature;
-    assert.deepEqual(body, expected);
+    const { request, expectedWire } = fixture05Request();
+    const { body } = toUpstreamRequest(request, { ...OPTS, upstreamModel: "google/gemini-3.1-pro-preview" });
+    assert.deepEqual(body, expectedWire);
   });
 });

@@ -19,7 +19,13 @@ describe("Vertex URL shapes", () => {
 
   test("a self-deployed endpoint id and an origin override keep the path shape", () => {
     assert.equal(
-      vertexBaseUrl({ project: "p", location: "europe-west4", apiVersion: "v1", endpointId: "1234", origin: "http://127.0.0.1:9/" }),
+      vertexBaseUrl({
+        project: "p",
+        location: "europe-west4",
+        apiVersion: "v1",
+        endpointId: "1234",
+        origin: "http://127.0.0.1:9/",
+      }),
       "http://127.0.0.1:9/v1/projects/p/locations/europe-west4/endpoints/1234",
     );
   });

@@ -25,12 +25,14 @@ export interface Stack {
 export async function startStack(
   env: Record<string, string> = {},
   emulatorOptions: EmulatorOptions = {},
+  /** Send upstream calls here instead of to the emulator (which still runs, unused). */
+  upstreamOrigin?: string,
 ): Promise<Stack> {
   const emulator = await startEmulator(emulatorOptions);
   const config = loadConfig({ VERTEXCHAT_LISTEN: "127.0.0.1:0", VERTEXCHAT_LOG_LEVEL: "silent", ...env });
   const gateway = await startGateway(config, {
     logger: pino({ level: "silent" }),
-    vertexOrigin: emulator.origin,
+    vertexOrigin: upstreamOrigin ?? emulator.origin,
     tokens: staticTokenSource("test-token"),
   });
   return {
