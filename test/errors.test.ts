@@ -40,11 +40,11 @@ describe("errors say what to fix", () => {
       request.messages = [];
       const err = await rejection(stack.client(protocol).createChatCompletion(request));
       assert.equal(err.code, Code.InvalidArgument);
-      assert.match(err.rawMessage, /messages is empty; send at least one message/);
+      assert.match(err.rawMessage, /messages: must contain at least 1 item\(s\); send at least one message/);
       const violations = err.findDetails(BadRequestSchema)[0]?.fieldViolations ?? [];
       assert.deepEqual(
         violations.map((v) => [v.field, v.reason]),
-        [["messages", "REQUIRED"]],
+        [["messages", "REPEATED_MIN_ITEMS"]],
       );
     });
   }

@@ -1,5 +1,6 @@
 /**
- * ChatService handlers: validate → route → translate → call upstream → translate back → respond. This is where the
+ * ChatService handlers. Requests arrive validated (validation-interceptor.ts); then route → translate → call the
+ * upstream (with retries while nothing has reached the caller) → translate back → respond. This is where the
  * contract (translate/) and the upstream (upstream/) meet; neither knows the other.
  */
 import { create } from "@bufbuild/protobuf";
@@ -15,16 +16,20 @@ import {
 import { fromUpstreamResponse } from "../translate/from-upstream-response.ts";
 import { IncompleteStreamError, StreamTranslator } from "../translate/from-upstream-stream.ts";
 import { type GoogleFieldsPlacement, toUpstreamRequest } from "../translate/to-upstream-request.ts";
+import type { StreamLimits, UpstreamCall } from "../upstream/chat-upstream.ts";
+import { type RetryPolicy, withRetries } from "../upstream/retry-policy.ts";
 import { toUpstreamError, UpstreamError } from "../upstream/upstream-failure.ts";
-import { unknownModelError, upstreamFailureToConnectError, violationsToConnectError } from "./error-mapping.ts";
+import { unknownModelError, upstreamFailureToConnectError } from "./error-mapping.ts";
 import type { ModelRouter, Route } from "./model-router.ts";
-import { findRequestViolations } from "./request-violations.ts";
+import { RPC_INFO } from "./rpc-info.ts";
 
 export interface ChatServiceOptions {
   router: ModelRouter;
   googleFieldsPlacement: GoogleFieldsPlacement;
   /** Upstream time limit when the caller set no deadline. */
   defaultTimeoutMs: number;
+  retry: RetryPolicy;
+  streamLimits: StreamLimits;
   logger: Logger;
 }
 
@@ -32,15 +37,16 @@ export interface ChatServiceOptions {
 export const GATEWAY_THOUGHT_MARKER = "vertexchat_thought";
 
 export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof ChatService> {
-  function prepare(req: ChatCompletionRequest, stream: boolean) {
-    const violations = findRequestViolations(req);
-    if (violations.length > 0) throw violationsToConnectError(violations);
+  function prepare(req: ChatCompletionRequest, stream: boolean, ctx: HandlerContext) {
     const route = opts.router.route(req.model);
     if (!route)
       throw unknownModelError(
         req.model,
         opts.router.catalog().map((m) => m.name),
       );
+    const info = ctx.values.get(RPC_INFO);
+    if (info)
+      Object.assign(info, { model: route.upstreamModel, upstream: route.upstreamName, location: route.location });
     const upstreamRequest = toUpstreamRequest(req, {
       upstreamModel: route.upstreamModel,
       stream,
@@ -52,7 +58,26 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       location: route.location,
       upstreamModel: route.upstreamModel,
     });
-    return { route, upstreamRequest, servedBy };
+    const timeoutMs = ctx.timeoutMs() ?? opts.defaultTimeoutMs;
+    const call: UpstreamCall = { signal: ctx.signal, timeoutMs };
+    const retry = <T>(attempt: () => Promise<T>) =>
+      withRetries(
+        () => {
+          if (info) info.attempts++;
+          return attempt();
+        },
+        opts.retry,
+        {
+          signal: ctx.signal,
+          deadlineAt: Date.now() + timeoutMs,
+          onRetry: (n, failure, waitMs) =>
+            opts.logger.warn(
+              { attempt: n, failure, wait_ms: waitMs, upstream: route.upstreamName },
+              "retrying upstream call",
+            ),
+        },
+      );
+    return { route, upstreamRequest, servedBy, call, retry };
   }
 
   function fail(err: unknown, route: Route, ctx: HandlerContext): ConnectError {
@@ -70,15 +95,11 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
     return upstreamFailureToConnectError(upstream.failure, failureContext(route));
   }
 
-  function call(ctx: HandlerContext) {
-    return { signal: ctx.signal, timeoutMs: ctx.timeoutMs() ?? opts.defaultTimeoutMs };
-  }
-
   return {
     async createChatCompletion(req, ctx) {
-      const { route, upstreamRequest, servedBy } = prepare(req, false);
+      const { route, upstreamRequest, servedBy, call, retry } = prepare(req, false, ctx);
       try {
-        const response = await route.upstream.complete(upstreamRequest.body, call(ctx));
+        const response = await retry(() => route.upstream.complete(upstreamRequest.body, call));
         return fromUpstreamResponse(response, { thoughtMarker: upstreamRequest.thoughtMarker, servedBy });
       } catch (err) {
         throw fail(err, route, ctx);
@@ -86,11 +107,16 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
     },
 
     async *streamChatCompletion(req, ctx): AsyncGenerator<ChatCompletionStreamResponse> {
-      const { route, upstreamRequest, servedBy } = prepare(req, true);
+      const { route, upstreamRequest, servedBy, call, retry } = prepare(req, true, ctx);
       const translator = new StreamTranslator({ thoughtMarker: upstreamRequest.thoughtMarker, servedBy });
       try {
-        const chunks = await route.upstream.stream(upstreamRequest.body, call(ctx));
-        for await (const chunk of chunks) yield* translator.push(chunk);
+        // The first chunk is awaited inside the retry: until it is forwarded, nothing has reached the caller.
+        const { chunks, first } = await retry(async () => {
+          const opened = await route.upstream.stream(upstreamRequest.body, call, opts.streamLimits);
+          const iterator = opened[Symbol.asyncIterator]();
+          return { chunks: iterator, first: await iterator.next() };
+        });
+        for (let next = first; !next.done; next = await chunks.next()) yield* translator.push(next.value);
         yield* translator.finish();
       } catch (err) {
         throw fail(err, route, ctx);

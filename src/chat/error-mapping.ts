@@ -7,7 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.ts";
 import type { UpstreamFailure } from "../upstream/upstream-failure.ts";
-import type { Violation } from "./request-violations.ts";
+import type { Violation } from "./request-rules.ts";
 
 export const ERROR_DOMAIN = "vertexchat";
 

@@ -35,6 +35,12 @@ const positiveInt = (raw: string): number => {
   return n;
 };
 
+const atLeastOne = (raw: string): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error("accepted: a whole number ≥ 1");
+  return n;
+};
+
 const text = (raw: string): string => raw;
 
 export const SETTINGS = {
@@ -134,6 +140,69 @@ export const SETTINGS = {
     default: "600000",
     doc: "Upstream time limit for calls that carry no deadline (Vertex's own limit is 10 minutes).",
     parse: positiveInt,
+  }),
+  retryMaxAttempts: setting({
+    env: "VERTEXCHAT_RETRY_MAX_ATTEMPTS",
+    flag: "--retry-max-attempts",
+    default: "3",
+    doc: "Upstream attempts in all for 429, 500, 503 and connection failures, made only while nothing has reached the caller (1 turns retries off).",
+    parse: atLeastOne,
+  }),
+  retryInitialBackoffMs: setting({
+    env: "VERTEXCHAT_RETRY_INITIAL_BACKOFF_MS",
+    flag: "--retry-initial-backoff-ms",
+    default: "1000",
+    doc: "Cap of the first retry's random wait; doubles per retry (full jitter), always within the caller's deadline.",
+    parse: positiveInt,
+  }),
+  retryMaxBackoffMs: setting({
+    env: "VERTEXCHAT_RETRY_MAX_BACKOFF_MS",
+    flag: "--retry-max-backoff-ms",
+    default: "10000",
+    doc: "Largest wait between two attempts.",
+    parse: positiveInt,
+  }),
+  streamFirstChunkTimeoutMs: setting({
+    env: "VERTEXCHAT_STREAM_FIRST_CHUNK_TIMEOUT_MS",
+    flag: "--stream-first-chunk-timeout-ms",
+    default: "300000",
+    doc: "Longest wait for a stream's first chunk (thinking happens before it) before the call fails with DEADLINE_EXCEEDED.",
+    parse: atLeastOne,
+  }),
+  streamIdleTimeoutMs: setting({
+    env: "VERTEXCHAT_STREAM_IDLE_TIMEOUT_MS",
+    flag: "--stream-idle-timeout-ms",
+    default: "60000",
+    doc: "Longest silence between two chunks of a stream, so a stalled upstream is detected while a long healthy stream is not cut.",
+    parse: atLeastOne,
+  }),
+  maxRequestBytes: setting({
+    env: "VERTEXCHAT_MAX_REQUEST_BYTES",
+    flag: "--max-request-bytes",
+    default: "33554432",
+    doc: "Largest request message accepted (RESOURCE_EXHAUSTED beyond).",
+    parse: atLeastOne,
+  }),
+  maxInlineImageBytes: setting({
+    env: "VERTEXCHAT_MAX_INLINE_IMAGE_BYTES",
+    flag: "--max-inline-image-bytes",
+    default: "7340032",
+    doc: "Largest inline image (Vertex's limit is 7 MB per image); larger ones belong in Cloud Storage.",
+    parse: atLeastOne,
+  }),
+  maxInlineMediaBytes: setting({
+    env: "VERTEXCHAT_MAX_INLINE_MEDIA_BYTES",
+    flag: "--max-inline-media-bytes",
+    default: "20971520",
+    doc: "Largest inline audio, video or document.",
+    parse: atLeastOne,
+  }),
+  maxConcurrentStreams: setting({
+    env: "VERTEXCHAT_MAX_CONCURRENT_STREAMS",
+    flag: "--max-concurrent-streams",
+    default: "2000",
+    doc: "Streaming calls served at once by this process; more are refused with RESOURCE_EXHAUSTED and RetryInfo.",
+    parse: atLeastOne,
   }),
   logLevel: setting({
     env: "VERTEXCHAT_LOG_LEVEL",

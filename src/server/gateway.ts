@@ -7,12 +7,15 @@ import type { Logger } from "pino";
 import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { createChatService } from "../chat/chat-service.ts";
 import { singleVertexRouter } from "../chat/model-router.ts";
+import { createRequestValidator } from "../chat/request-validation.ts";
 import type { Config } from "../config/load-config.ts";
 import { ChatUpstream } from "../upstream/chat-upstream.ts";
 import { googleTokenSource, type TokenSource } from "../upstream/token-source.ts";
 import { vertexBaseUrl } from "../wire/vertex-urls.ts";
+import { type StreamGauge, streamLimitInterceptor } from "./concurrency-limit.ts";
 import { type Listener, listen } from "./listen.ts";
 import { loggingInterceptor } from "./logging-interceptor.ts";
+import { validationInterceptor } from "./validation-interceptor.ts";
 
 export interface GatewayDeps {
   logger: Logger;
@@ -22,7 +25,10 @@ export interface GatewayDeps {
   vertexOrigin?: string;
 }
 
-export interface RunningGateway extends Listener {}
+export interface RunningGateway extends Listener {
+  /** Streaming calls open now. */
+  streams: StreamGauge;
+}
 
 export async function startGateway(config: Config, deps: GatewayDeps): Promise<RunningGateway> {
   const project = config.project || "local-project";
@@ -39,11 +45,24 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     router,
     googleFieldsPlacement: config.googleFieldsPlacement,
     defaultTimeoutMs: config.defaultTimeoutMs,
+    retry: {
+      maxAttempts: config.retryMaxAttempts,
+      initialBackoffMs: config.retryInitialBackoffMs,
+      maxBackoffMs: config.retryMaxBackoffMs,
+    },
+    streamLimits: { firstChunkTimeoutMs: config.streamFirstChunkTimeoutMs, idleTimeoutMs: config.streamIdleTimeoutMs },
     logger: deps.logger,
   });
+  const validate = createRequestValidator({
+    maxInlineImageBytes: config.maxInlineImageBytes,
+    maxInlineMediaBytes: config.maxInlineMediaBytes,
+  });
+  const streams = streamLimitInterceptor(config.maxConcurrentStreams);
   const handler = connectNodeAdapter({
     routes: (r) => r.service(ChatService, service),
-    interceptors: [loggingInterceptor(deps.logger)],
+    // Outermost first: every call is logged, then counted against the stream limit, then validated.
+    interceptors: [loggingInterceptor(deps.logger), streams.interceptor, validationInterceptor(validate)],
+    readMaxBytes: config.maxRequestBytes,
   });
   const listener = await listen(handler, {
     host: config.listen.host,
@@ -51,5 +70,5 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     ...(config.tlsCert ? { tls: { certFile: config.tlsCert, keyFile: config.tlsKey } } : {}),
   });
   deps.logger.info({ url: listener.url, upstream: baseUrl }, "vertexchat listening");
-  return listener;
+  return { ...listener, streams: streams.gauge };
 }

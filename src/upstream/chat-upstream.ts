@@ -5,8 +5,9 @@
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources";
 import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.ts";
+import { type DoneState, watchForDone } from "./done-watcher.ts";
 import type { TokenSource } from "./token-source.ts";
-import { toUpstreamError } from "./upstream-failure.ts";
+import { toUpstreamError, UpstreamError } from "./upstream-failure.ts";
 
 export interface UpstreamCall {
   /** Aborted when the caller cancels or disconnects; aborts the HTTP request. */
@@ -15,21 +16,37 @@ export interface UpstreamCall {
   timeoutMs: number;
 }
 
+export interface StreamLimits {
+  /** The most time from sending the request to the first chunk (a long think is fine; a stall is not). */
+  firstChunkTimeoutMs: number;
+  /** The most time between two chunks. */
+  idleTimeoutMs: number;
+}
+
 export class ChatUpstream {
   readonly baseUrl: string;
   readonly #client: OpenAI;
   readonly #tokens: TokenSource;
+  readonly #doneStates = new WeakMap<Response, DoneState>();
 
   constructor(opts: { baseUrl: string; tokens: TokenSource; fetch?: typeof fetch }) {
     this.baseUrl = opts.baseUrl;
     this.#tokens = opts.tokens;
+    const baseFetch = opts.fetch ?? fetch;
     this.#client = new OpenAI({
       baseURL: opts.baseUrl,
       // The real token is set per request (see #requestOptions); the client insists on having one at construction.
       apiKey: "per-request",
       // Retries are decided by the gateway, which knows whether a byte already reached the caller.
       maxRetries: 0,
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      fetch: async (url, init) => {
+        const response = await baseFetch(url, init);
+        if (!response.body || !response.headers.get("content-type")?.includes("text/event-stream")) return response;
+        const state: DoneState = { sawDone: false };
+        const watched = new Response(watchForDone(response.body, state), response);
+        this.#doneStates.set(watched, state);
+        return watched;
+      },
     });
   }
 
@@ -43,18 +60,47 @@ export class ChatUpstream {
 
   /**
    * A streamed completion. Resolves once the upstream answered with a success status (so an HTTP error is thrown
-   * here, before any byte reaches the caller); iterating throws UpstreamError on a broken stream.
+   * here, before any byte reaches the caller); iterating throws UpstreamError on a broken, stalled or unfinished
+   * stream (one that ends without `data: [DONE]`).
    */
-  async stream(body: WireRequest, call: UpstreamCall): Promise<AsyncIterable<WireChunk>> {
-    const stream = await this.#withTokenRetry(async (options) => {
-      const params = { ...body, stream: true } as unknown as ChatCompletionCreateParamsStreaming;
-      return this.#client.chat.completions.create(params, options);
-    }, call);
+  async stream(body: WireRequest, call: UpstreamCall, limits: StreamLimits): Promise<AsyncIterable<WireChunk>> {
+    const stall = new AbortController();
+    let timer = setTimeout(
+      () => stall.abort(stalled("first chunk", limits.firstChunkTimeoutMs)),
+      limits.firstChunkTimeoutMs,
+    );
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => stall.abort(stalled("next chunk", limits.idleTimeoutMs)), limits.idleTimeoutMs);
+    };
+    const signal = AbortSignal.any([call.signal, stall.signal]);
+    let opened: { data: AsyncIterable<unknown>; response: Response };
+    try {
+      opened = await this.#withTokenRetry(
+        async (options) => {
+          const params = { ...body, stream: true } as unknown as ChatCompletionCreateParamsStreaming;
+          return this.#client.chat.completions.create(params, options).withResponse();
+        },
+        { ...call, signal },
+      );
+    } catch (err) {
+      clearTimeout(timer);
+      throw stall.signal.aborted ? stall.signal.reason : err;
+    }
+    const done = this.#doneStates.get(opened.response);
     return (async function* () {
       try {
-        for await (const chunk of stream) yield chunk as unknown as WireChunk;
+        for await (const chunk of opened.data) {
+          rearm();
+          yield chunk as WireChunk;
+        }
       } catch (err) {
-        throw toUpstreamError(err);
+        throw stall.signal.aborted && !call.signal.aborted ? stall.signal.reason : toUpstreamError(err);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (done && !done.sawDone) {
+        throw new UpstreamError({ kind: "stream", message: "the upstream stream ended without data: [DONE]" });
       }
     })();
   }
@@ -83,4 +129,8 @@ export class ChatUpstream {
       timeout: Math.max(1, Math.floor(call.timeoutMs)),
     };
   }
+}
+
+function stalled(what: string, ms: number): UpstreamError {
+  return new UpstreamError({ kind: "timeout", message: `the upstream sent no ${what} within ${ms} ms` });
 }

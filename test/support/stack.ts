@@ -29,7 +29,14 @@ export async function startStack(
   upstreamOrigin?: string,
 ): Promise<Stack> {
   const emulator = await startEmulator(emulatorOptions);
-  const config = loadConfig({ VERTEXCHAT_LISTEN: "127.0.0.1:0", VERTEXCHAT_LOG_LEVEL: "silent", ...env });
+  const config = loadConfig({
+    VERTEXCHAT_LISTEN: "127.0.0.1:0",
+    VERTEXCHAT_LOG_LEVEL: "silent",
+    // Real backoff shapes, test-sized waits.
+    VERTEXCHAT_RETRY_INITIAL_BACKOFF_MS: "20",
+    VERTEXCHAT_RETRY_MAX_BACKOFF_MS: "100",
+    ...env,
+  });
   const gateway = await startGateway(config, {
     logger: pino({ level: "silent" }),
     vertexOrigin: upstreamOrigin ?? emulator.origin,
