@@ -112,6 +112,13 @@ function mapFailure(failure: UpstreamFailure): Mapping {
         reason: "UPSTREAM_TIMEOUT",
         explain: "Vertex did not answer within the deadline",
       };
+    case "stalled":
+      return {
+        code: Code.Unavailable,
+        reason: "UPSTREAM_STALLED",
+        retryAfterMs: 1000,
+        explain: "Vertex stopped sending",
+      };
     case "aborted":
       return { code: Code.Canceled, reason: "CANCELLED", explain: "the call was cancelled" };
     case "credentials":

@@ -8,7 +8,13 @@ export interface Directives {
   /** Answer with this HTTP status and a Google error body. */
   status?: number;
   shape?: ErrorBodyShape;
+  /** The Google status name in the error body (default: the one that goes with `status`). */
+  googleStatus?: string;
   message?: string;
+  /** Apply `status` or `drop` only to the first N requests with these messages; later ones succeed. */
+  failFirst?: number;
+  /** Close the connection without answering (a connection failure). */
+  drop?: boolean;
   /** Wait before sending headers. */
   delayMs?: number;
   /** Wait between streamed chunks. */
@@ -62,6 +68,9 @@ export function parseDirectives(texts: readonly string[]): Directives {
   assign("status", num("status"));
   assign("shape", raw.get("shape") as ErrorBodyShape | undefined);
   assign("message", raw.get("message"));
+  assign("googleStatus", raw.get("google_status"));
+  assign("failFirst", num("fail_first"));
+  assign("drop", flag("drop"));
   assign("delayMs", num("delay_ms"));
   assign("pacingMs", num("pacing_ms"));
   assign("words", num("words"));

@@ -56,9 +56,10 @@ export async function startEmulator(
   host = "127.0.0.1",
 ): Promise<RunningEmulator> {
   const requests: RecordedRequest[] = [];
+  const failures = new Map<string, number>();
   const historySize = opts.historySize ?? 1000;
   const server: Server = createServer((req, res) => {
-    handle(req, res, opts, (record) => {
+    handle(req, res, opts, failures, (record) => {
       requests.push(record);
       if (requests.length > historySize) requests.shift();
     }).catch((err: unknown) => {
@@ -86,6 +87,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   opts: EmulatorOptions,
+  failures: Map<string, number>,
   record: (r: RecordedRequest) => void,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://emulator");
@@ -129,11 +131,24 @@ async function handle(
   entry.body = body;
   const directives = parseDirectives((body.messages ?? []).filter((m) => m.role === "user").map(messageText));
   if (directives.delayMs) await sleep(directives.delayMs);
-  if (directives.status) {
-    return fail(
-      googleError(directives.status, directives.message ?? `Emulated failure with HTTP ${directives.status}.`),
-      directives.shape,
-    );
+  if (directives.status || directives.drop) {
+    const key = JSON.stringify(body.messages);
+    const failed = failures.get(key) ?? 0;
+    if (directives.failFirst === undefined || failed < directives.failFirst) {
+      failures.set(key, failed + 1);
+      if (directives.drop) {
+        entry.status = -1;
+        return void res.socket?.destroy();
+      }
+      return fail(
+        googleError(
+          directives.status ?? 500,
+          directives.message ?? `Emulated failure with HTTP ${directives.status}.`,
+          directives.googleStatus,
+        ),
+        directives.shape,
+      );
+    }
   }
   const model = findEmulatedModel(body.model ?? "");
   if (endpointId === "openapi" && !model) {

@@ -95,10 +95,12 @@ export class ChatUpstream {
           yield chunk as WireChunk;
         }
       } catch (err) {
-        throw stall.signal.aborted && !call.signal.aborted ? stall.signal.reason : toUpstreamError(err);
+        throw stall.signal.aborted && !call.signal.aborted ? stall.signal.reason : midStream(toUpstreamError(err));
       } finally {
         clearTimeout(timer);
       }
+      // The openai client ends an aborted iteration quietly, so a stall shows here rather than as an error.
+      if (stall.signal.aborted && !call.signal.aborted) throw stall.signal.reason;
       if (done && !done.sawDone) {
         throw new UpstreamError({ kind: "stream", message: "the upstream stream ended without data: [DONE]" });
       }
@@ -131,6 +133,15 @@ export class ChatUpstream {
   }
 }
 
+/** Once the stream is open, a lost connection is a broken stream, not an unreachable upstream. */
+function midStream(error: UpstreamError): UpstreamError {
+  if (error.failure.kind !== "connection") return error;
+  return new UpstreamError(
+    { kind: "stream", message: `the connection broke mid-stream: ${error.failure.message}` },
+    { cause: error },
+  );
+}
+
 function stalled(what: string, ms: number): UpstreamError {
-  return new UpstreamError({ kind: "timeout", message: `the upstream sent no ${what} within ${ms} ms` });
+  return new UpstreamError({ kind: "stalled", message: `the upstream sent no ${what} within ${ms} ms` });
 }

@@ -17,6 +17,8 @@ export type UpstreamFailure =
     }
   | { kind: "connection"; message: string }
   | { kind: "timeout"; message: string }
+  /** The upstream went silent: no first chunk, or no next chunk, in time. */
+  | { kind: "stalled"; message: string }
   | { kind: "aborted"; message: string }
   | { kind: "credentials"; message: string }
   | { kind: "stream"; message: string };
@@ -55,11 +57,15 @@ function classify(err: unknown): UpstreamFailure {
       kind: "http",
       status: err.status,
       googleStatus: google?.status,
-      message: google?.message ?? (err.message || `HTTP ${err.status}`),
+      message: google?.message ?? nonGoogleBody(err.status, err.message),
     };
   }
   if (err instanceof Error && err.name === "AbortError")
     return { kind: "aborted", message: "the request was cancelled" };
+  // undici's word for a body whose connection went away while it was being read.
+  if (err instanceof TypeError && err.message === "terminated") {
+    return { kind: "connection", message: `the connection was terminated: ${causeMessage(err)}` };
+  }
   if (err instanceof SyntaxError)
     return { kind: "stream", message: `the upstream sent malformed data: ${err.message}` };
   return { kind: "stream", message: err instanceof Error ? err.message : String(err) };
@@ -76,6 +82,17 @@ export function parseGoogleError(body: unknown): { message: string; status: stri
   const { message, status } = inner as { message?: unknown; status?: unknown };
   if (typeof message !== "string") return undefined;
   return { message, status: typeof status === "string" ? status : undefined };
+}
+
+/** An HTML page or an empty or cut-off body: say so, with a readable excerpt instead of markup. */
+function nonGoogleBody(status: number, message: string): string {
+  const text = message
+    .replace(new RegExp(`^${status}\\s*`), "")
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (text === "" || text === "status code (no body)") return `HTTP ${status} with an empty body`;
+  return `HTTP ${status} with a body that is not a Google error: ${text.slice(0, 200)}`;
 }
 
 function causeMessage(err: Error): string {
