@@ -112,6 +112,8 @@ function mapFailure(failure: UpstreamFailure): Mapping {
         reason: "UPSTREAM_TIMEOUT",
         explain: "Vertex did not answer within the deadline",
       };
+    case "malformed":
+      return { code: Code.Internal, reason: "UPSTREAM_MALFORMED", explain: "Vertex's answer could not be read" };
     case "stalled":
       return {
         code: Code.Unavailable,

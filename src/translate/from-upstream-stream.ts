@@ -60,7 +60,7 @@ export class StreamTranslator {
             value: {
               id: chunk.id ?? "",
               model: chunk.model ?? "",
-              created: BigInt(chunk.created ?? 0),
+              created: BigInt(Math.trunc(chunk.created ?? 0)),
               servedBy: this.#opts.servedBy,
             },
           },

@@ -8,6 +8,7 @@ import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.t
 import { type DoneState, watchForDone } from "./done-watcher.ts";
 import type { TokenSource } from "./token-source.ts";
 import { toUpstreamError, UpstreamError } from "./upstream-failure.ts";
+import { checkChunk, checkResponse } from "./wire-shape.ts";
 
 export interface UpstreamCall {
   /** Aborted when the caller cancels or disconnects; aborts the HTTP request. */
@@ -54,7 +55,7 @@ export class ChatUpstream {
   async complete(body: WireRequest, call: UpstreamCall): Promise<WireResponse> {
     return this.#withTokenRetry(async (options) => {
       const params = body as unknown as ChatCompletionCreateParamsNonStreaming;
-      return (await this.#client.chat.completions.create(params, options)) as unknown as WireResponse;
+      return checkResponse(await this.#client.chat.completions.create(params, options));
     }, call);
   }
 
@@ -92,7 +93,7 @@ export class ChatUpstream {
       try {
         for await (const chunk of opened.data) {
           rearm();
-          yield chunk as WireChunk;
+          yield checkChunk(chunk);
         }
       } catch (err) {
         throw stall.signal.aborted && !call.signal.aborted ? stall.signal.reason : midStream(toUpstreamError(err));

@@ -21,6 +21,8 @@ export type UpstreamFailure =
   | { kind: "stalled"; message: string }
   | { kind: "aborted"; message: string }
   | { kind: "credentials"; message: string }
+  /** A body that is not the JSON shape of a chat completion. */
+  | { kind: "malformed"; message: string }
   | { kind: "stream"; message: string };
 
 /** Thrown by the upstream client; carries the normalised failure. */
