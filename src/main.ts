@@ -3,11 +3,10 @@
  * gateway, and stop cleanly on SIGINT/SIGTERM.
  */
 import { pino } from "pino";
-import { loadConfig, settingsTable } from "./config/load-config.ts";
+import { loadConfig, settingsTable, wantsEmulator } from "./config/load-config.ts";
 import { ConfigError } from "./config/settings.ts";
 import { startEmulator } from "./emulator/emulator-server.ts";
 import { type GatewayDeps, startGateway } from "./server/gateway.ts";
-import { staticTokenSource } from "./upstream/token-source.ts";
 
 const argv = process.argv.slice(2);
 if (argv.includes("--help")) {
@@ -30,11 +29,10 @@ const logger = pino({ level: config.logLevel, base: { service: "vertexchat" } })
 const deps: GatewayDeps = { logger };
 const closers: (() => Promise<void>)[] = [];
 
-if (config.emulator === "on" || (config.emulator === "auto" && !config.project)) {
+if (wantsEmulator(config)) {
   const emulator = await startEmulator({ pacingMs: config.emulatorPacingMs });
   closers.push(emulator.close);
-  deps.vertexOrigin = emulator.origin;
-  deps.tokens = staticTokenSource("emulator-token");
+  deps.emulator = { origin: emulator.origin, token: "emulator-token" };
   logger.warn(
     { emulator: emulator.origin },
     "SERVING SYNTHETIC ANSWERS from the built-in Vertex emulator, not from Google. To use real Vertex AI, set " +
@@ -43,7 +41,14 @@ if (config.emulator === "on" || (config.emulator === "auto" && !config.project))
   );
 }
 
-const gateway = await startGateway(config, deps);
+let gateway: Awaited<ReturnType<typeof startGateway>>;
+try {
+  gateway = await startGateway(config, deps);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`vertexchat: configuration error: ${err.message}`);
+  process.exit(2);
+}
 closers.unshift(gateway.close);
 
 let stopping = false;

@@ -21,7 +21,7 @@ describe("every recorded Vertex answer, replayed through the real server", () =>
   let stack: Stack;
   before(async () => {
     upstream = await startReplayUpstream();
-    stack = await startStack({}, {}, upstream.origin);
+    stack = await startStack({}, { upstreamOrigin: upstream.origin });
   });
   after(async () => {
     await stack.close();

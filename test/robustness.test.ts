@@ -123,7 +123,7 @@ describe("random, truncated and hostile upstream answers", () => {
   let healthy: Stack;
   before(async () => {
     upstream = await startReplayUpstream();
-    stack = await startStack({ VERTEXCHAT_RETRY_MAX_ATTEMPTS: "1" }, {}, upstream.origin);
+    stack = await startStack({ VERTEXCHAT_RETRY_MAX_ATTEMPTS: "1" }, { upstreamOrigin: upstream.origin });
     healthy = await startStack();
   });
   after(async () => {

@@ -1,7 +1,7 @@
 /**
  * ChatService handlers. Requests arrive validated (validation-interceptor.ts); then route → translate → call the
- * upstream (with retries while nothing has reached the caller) → translate back → respond. This is where the
- * contract (translate/) and the upstream (upstream/) meet; neither knows the other.
+ * upstream (failing over between locations and retrying while nothing has reached the caller) → translate back →
+ * respond. This is where the contract (translate/) and the upstream (upstream/) meet; neither knows the other.
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
@@ -11,16 +11,18 @@ import {
   type ChatCompletionStreamResponse,
   type ChatService,
   ListModelsResponseSchema,
+  type ServedBy,
   ServedBySchema,
 } from "../../gen/vertexchat/v1/chat_service_pb.ts";
-import { fromUpstreamResponse } from "../translate/from-upstream-response.ts";
+import { fromUpstreamResponse, responseAsChunk } from "../translate/from-upstream-response.ts";
 import { IncompleteStreamError, StreamTranslator } from "../translate/from-upstream-stream.ts";
 import { type GoogleFieldsPlacement, toUpstreamRequest } from "../translate/to-upstream-request.ts";
 import type { StreamLimits, UpstreamCall } from "../upstream/chat-upstream.ts";
 import { type RetryPolicy, withRetries } from "../upstream/retry-policy.ts";
 import { toUpstreamError, UpstreamError } from "../upstream/upstream-failure.ts";
-import { unknownModelError, upstreamFailureToConnectError } from "./error-mapping.ts";
-import type { ModelRouter, Route } from "./model-router.ts";
+import type { WireChunk } from "../wire/vertex-wire.ts";
+import { type FailureContext, unknownModelError, upstreamFailureToConnectError } from "./error-mapping.ts";
+import type { ModelRouter, Target } from "./model-router.ts";
 import { RPC_INFO } from "./rpc-info.ts";
 
 export interface ChatServiceOptions {
@@ -36,54 +38,93 @@ export interface ChatServiceOptions {
 /** The marker the gateway asks Vertex to wrap thoughts in when the caller wants thoughts but named no marker. */
 export const GATEWAY_THOUGHT_MARKER = "vertexchat_thought";
 
+/** Response headers (and, for errors, ErrorInfo metadata) that say where a call was served. */
+export const SERVED_BY_HEADERS = {
+  upstream: "x-vertexchat-upstream",
+  location: "x-vertexchat-location",
+  upstreamModel: "x-vertexchat-upstream-model",
+} as const;
+
 export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof ChatService> {
   function prepare(req: ChatCompletionRequest, stream: boolean, ctx: HandlerContext) {
-    const route = opts.router.route(req.model);
+    const route = opts.router.route(req.model, { cachedContent: req.google?.cachedContent ?? "" });
     if (!route)
       throw unknownModelError(
         req.model,
         opts.router.catalog().map((m) => m.name),
       );
-    const info = ctx.values.get(RPC_INFO);
-    if (info)
-      Object.assign(info, { model: route.upstreamModel, upstream: route.upstreamName, location: route.location });
     const upstreamRequest = toUpstreamRequest(req, {
       upstreamModel: route.upstreamModel,
       stream,
       googleFieldsPlacement: opts.googleFieldsPlacement,
       defaultThoughtMarker: GATEWAY_THOUGHT_MARKER,
     });
-    const servedBy = create(ServedBySchema, {
-      upstream: route.upstreamName,
-      location: route.location,
-      upstreamModel: route.upstreamModel,
-    });
-    const timeoutMs = ctx.timeoutMs() ?? opts.defaultTimeoutMs;
+    if (
+      route.maxRequestBytes !== undefined &&
+      Buffer.byteLength(JSON.stringify(upstreamRequest.body)) > route.maxRequestBytes
+    ) {
+      throw new ConnectError(
+        `the request is over the ${route.maxRequestBytes}-byte limit of ${route.upstreamName}, a shared-DNS Model Garden endpoint; send less inline media or use a dedicated endpoint`,
+        Code.FailedPrecondition,
+      );
+    }
+    const timeoutMs = Math.min(
+      ctx.timeoutMs() ?? opts.defaultTimeoutMs,
+      route.maxTimeoutMs ?? Number.POSITIVE_INFINITY,
+    );
     const call: UpstreamCall = { signal: ctx.signal, timeoutMs };
-    const retry = <T>(attempt: () => Promise<T>) =>
+    const info = ctx.values.get(RPC_INFO);
+    const served = { target: route.targets[0] as Target };
+    /** Tries each target in turn (failover), then retries; records where the call went. */
+    const attempt = <T>(send: (target: Target) => Promise<T>) =>
       withRetries(
-        () => {
-          if (info) info.attempts++;
-          return attempt();
+        (index) => {
+          served.target = route.targets[index] as Target;
+          if (info) {
+            Object.assign(info, {
+              model: route.upstreamModel ?? "",
+              upstream: route.upstreamName,
+              location: served.target.location,
+            });
+            info.attempts++;
+          }
+          return send(served.target);
         },
         opts.retry,
         {
           signal: ctx.signal,
           deadlineAt: Date.now() + timeoutMs,
+          targets: route.targets.length,
           onRetry: (n, failure, waitMs) =>
             opts.logger.warn(
-              { attempt: n, failure, wait_ms: waitMs, upstream: route.upstreamName },
+              { attempt: n, failure, wait_ms: waitMs, upstream: route.upstreamName, location: served.target.location },
               "retrying upstream call",
             ),
         },
       );
-    return { route, upstreamRequest, servedBy, call, retry };
+    const servedBy = (): ServedBy => {
+      const value = create(ServedBySchema, {
+        upstream: route.upstreamName,
+        location: served.target.location,
+        upstreamModel: route.upstreamModel ?? "",
+      });
+      ctx.responseHeader.set(SERVED_BY_HEADERS.upstream, value.upstream);
+      if (value.location) ctx.responseHeader.set(SERVED_BY_HEADERS.location, value.location);
+      if (value.upstreamModel) ctx.responseHeader.set(SERVED_BY_HEADERS.upstreamModel, value.upstreamModel);
+      return value;
+    };
+    const failureContext = (): FailureContext => ({
+      upstream: route.upstreamName,
+      model: route.upstreamModel ?? "",
+      location: served.target.location,
+    });
+    return { route, upstreamRequest, call, attempt, servedBy, failureContext };
   }
 
-  function fail(err: unknown, route: Route, ctx: HandlerContext): ConnectError {
+  function fail(err: unknown, context: FailureContext, ctx: HandlerContext): ConnectError {
     if (err instanceof ConnectError) return err;
     if (err instanceof IncompleteStreamError) {
-      return upstreamFailureToConnectError({ kind: "stream", message: err.message }, failureContext(route));
+      return upstreamFailureToConnectError({ kind: "stream", message: err.message }, context);
     }
     const upstream = err instanceof UpstreamError ? err : toUpstreamError(err);
     // A cancelled caller is told CANCELED and an expired deadline DEADLINE_EXCEEDED, whatever fetch reported.
@@ -92,34 +133,60 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       if (reason instanceof ConnectError) return reason;
       return new ConnectError("the call was cancelled", Code.Canceled);
     }
-    return upstreamFailureToConnectError(upstream.failure, failureContext(route));
+    return upstreamFailureToConnectError(upstream.failure, context);
   }
 
   return {
     async createChatCompletion(req, ctx) {
-      const { route, upstreamRequest, servedBy, call, retry } = prepare(req, false, ctx);
+      const { route, upstreamRequest, call, attempt, servedBy, failureContext } = prepare(req, false, ctx);
       try {
-        const response = await retry(() => route.upstream.complete(upstreamRequest.body, call));
-        return fromUpstreamResponse(response, { thoughtMarker: upstreamRequest.thoughtMarker, servedBy });
+        const response = await attempt((target) => target.upstream.complete(upstreamRequest.body, call));
+        return fromUpstreamResponse(response, {
+          thoughtMarker: upstreamRequest.thoughtMarker,
+          servedBy: servedBy(),
+          usageSemantics: route.usageSemantics,
+        });
       } catch (err) {
-        throw fail(err, route, ctx);
+        throw fail(err, failureContext(), ctx);
       }
     },
 
     async *streamChatCompletion(req, ctx): AsyncGenerator<ChatCompletionStreamResponse> {
-      const { route, upstreamRequest, servedBy, call, retry } = prepare(req, true, ctx);
-      const translator = new StreamTranslator({ thoughtMarker: upstreamRequest.thoughtMarker, servedBy });
+      const { route, upstreamRequest, call, attempt, servedBy, failureContext } = prepare(req, true, ctx);
+      if (route.streaming === "reject") {
+        throw new ConnectError(
+          `model ${JSON.stringify(req.model)} is served by ${route.upstreamName}, a shared-DNS Model Garden endpoint, which cannot stream; call CreateChatCompletion, or deploy the model behind a dedicated endpoint`,
+          Code.FailedPrecondition,
+        );
+      }
       try {
-        // The first chunk is awaited inside the retry: until it is forwarded, nothing has reached the caller.
-        const { chunks, first } = await retry(async () => {
-          const opened = await route.upstream.stream(upstreamRequest.body, call, opts.streamLimits);
-          const iterator = opened[Symbol.asyncIterator]();
-          return { chunks: iterator, first: await iterator.next() };
+        let chunks: AsyncIterator<WireChunk> | undefined;
+        let first: IteratorResult<WireChunk>;
+        if (route.streaming === "unary") {
+          // The documented fallback for endpoints that cannot stream: one unary call, delivered as one chunk.
+          const { stream: _, ...unaryBody } = upstreamRequest.body;
+          const response = await attempt((target) => target.upstream.complete(unaryBody, call));
+          first = { done: false, value: responseAsChunk(response) };
+        } else {
+          // The first chunk is awaited inside the retries: until it is forwarded, nothing has reached the caller.
+          ({ chunks, first } = await attempt(async (target) => {
+            const opened = await target.upstream.stream(upstreamRequest.body, call, opts.streamLimits);
+            const iterator = opened[Symbol.asyncIterator]();
+            return { chunks: iterator, first: await iterator.next() };
+          }));
+        }
+        const translator = new StreamTranslator({
+          thoughtMarker: upstreamRequest.thoughtMarker,
+          servedBy: servedBy(),
+          usageSemantics: route.usageSemantics,
+          wholeResponse: route.streaming === "unary",
         });
-        for (let next = first; !next.done; next = await chunks.next()) yield* translator.push(next.value);
+        for (let next = first; !next.done; next = chunks ? await chunks.next() : { done: true, value: undefined }) {
+          yield* translator.push(next.value);
+        }
         yield* translator.finish();
       } catch (err) {
-        throw fail(err, route, ctx);
+        throw fail(err, failureContext(), ctx);
       }
     },
 
@@ -127,8 +194,4 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       return create(ListModelsResponseSchema, { models: opts.router.catalog() });
     },
   };
-}
-
-function failureContext(route: Route) {
-  return { upstream: route.upstreamName, model: route.upstreamModel, location: route.location };
 }

@@ -1,69 +1,173 @@
 /**
- * Which upstream serves a model. The environment-configured gateway has one Vertex upstream at one location and
- * serves every model of the publishers Vertex hosts on its shared `openapi` endpoint.
+ * Which upstream, location(s) and upstream model serve a requested model, from the configured routes: exact names
+ * and aliases first, then the longest matching prefix, then the default upstream.
  */
 import { create } from "@bufbuild/protobuf";
 import { type Model, ModelSchema } from "../../gen/vertexchat/v1/chat_service_pb.ts";
+import type { RouteRule, Routing, Upstream } from "../config/routing.ts";
+import type { UsageSemantics } from "../translate/usage.ts";
 import type { ChatUpstream } from "../upstream/chat-upstream.ts";
+import { cachedContentLocation } from "../wire/vertex-urls.ts";
+
+export interface Target {
+  /** The Vertex location, or "" for non-Vertex upstreams. */
+  location: string;
+  upstream: ChatUpstream;
+}
 
 export interface Route {
   upstreamName: string;
-  upstream: ChatUpstream;
-  /** The Vertex location, or "" for non-Vertex upstreams. */
-  location: string;
-  upstreamModel: string;
+  /** In failover order. */
+  targets: Target[];
+  /** The model name to send; undefined sends none (an unnamed deployed model). */
+  upstreamModel: string | undefined;
+  usageSemantics: UsageSemantics;
+  /** How a streaming call is served: normally, refused, or from one unary call (shared-DNS endpoints). */
+  streaming: "stream" | "reject" | "unary";
+  /** Limits of the upstream itself (shared-DNS endpoints: 1.5 MB, 60 s). */
+  maxRequestBytes: number | undefined;
+  maxTimeoutMs: number | undefined;
 }
 
 export interface ModelRouter {
-  route(model: string): Route | undefined;
+  /** The route for a model, or undefined when no route serves it. */
+  route(model: string, hints?: { cachedContent?: string }): Route | undefined;
   /** The catalog ListModels returns. */
   catalog(): Model[];
 }
 
-/** Publishers whose models Vertex serves on the shared `openapi` endpoint. */
-const VERTEX_PUBLISHER_PATTERNS = ["google/*", "meta/*", "mistralai/*", "xai/*", "deepseek-ai/*", "qwen/*", "openai/*"];
+/** The ChatUpstream for one upstream at one location (built by the server wiring, with its credentials). */
+export type ClientFactory = (upstream: Upstream, location: string) => ChatUpstream;
 
-/** Well-known Gemini models, listed by name so callers can discover them. */
-const KNOWN_GEMINI_MODELS = [
-  "google/gemini-2.0-flash",
-  "google/gemini-2.5-flash",
-  "google/gemini-2.5-flash-lite",
-  "google/gemini-2.5-pro",
-  "google/gemini-3-flash-preview",
-  "google/gemini-3-pro-preview",
-  "google/gemini-3-pro-image-preview",
-  "google/gemini-3.1-pro-preview",
-];
+const SHARED_DNS_MAX_BYTES = 1_500_000;
+const SHARED_DNS_TIMEOUT_MS = 60_000;
 
-export function singleVertexRouter(opts: {
-  upstreamName: string;
-  upstream: ChatUpstream;
-  location: string;
-}): ModelRouter {
-  const prefixes = VERTEX_PUBLISHER_PATTERNS.map((p) => p.slice(0, -1));
+export function createRouter(routing: Routing, clientFor: ClientFactory): ModelRouter {
+  const exact = new Map(routing.routes.filter((r) => !r.match.endsWith("*")).map((r) => [r.match, r]));
+  const prefixes = routing.routes.filter((r) => r.match.endsWith("*")).sort((a, b) => b.match.length - a.match.length);
+  const clients = new Map<string, ChatUpstream>();
+  const client = (upstream: Upstream, location: string) => {
+    const key = `${upstream.name}\u0000${location}`;
+    let c = clients.get(key);
+    if (!c) {
+      c = clientFor(upstream, location);
+      clients.set(key, c);
+    }
+    return c;
+  };
+  // Every configured location now (a bad upstream stops start-up); a context cache's region when first needed.
+  for (const upstream of routing.upstreams.values()) {
+    for (const location of locationsOf(upstream, "")) client(upstream, location);
+    if (upstream.kind === "vertex" && upstream.globalOnlyModels.length > 0) client(upstream, "global");
+    if (upstream.kind === "openai-compatible") client(upstream, "");
+  }
+
+  function find(model: string): { rule: RouteRule | undefined; upstream: Upstream } | undefined {
+    const rule =
+      exact.get(model) ??
+      prefixes.find((r) => model.startsWith(r.match.slice(0, -1)) && model.length >= r.match.length);
+    const name = rule?.upstream ?? routing.defaultUpstream;
+    const upstream = name === undefined ? undefined : routing.upstreams.get(name);
+    return upstream ? { rule, upstream } : undefined;
+  }
+
   return {
-    route(model) {
-      if (!prefixes.some((prefix) => model.startsWith(prefix) && model.length > prefix.length)) return undefined;
-      return {
-        upstreamName: opts.upstreamName,
-        upstream: opts.upstream,
-        location: opts.location,
-        upstreamModel: model,
-      };
+    route(model, hints = {}) {
+      const found = find(model);
+      if (!found) return undefined;
+      const { rule, upstream } = found;
+      const upstreamModel = rule?.model ?? model;
+      switch (upstream.kind) {
+        case "vertex": {
+          const cacheLocation = hints.cachedContent ? cachedContentLocation(hints.cachedContent) : undefined;
+          // A context cache lives in one region; a global-only model lives only at global.
+          const locations = cacheLocation
+            ? [cacheLocation]
+            : matchesAny(upstreamModel, upstream.globalOnlyModels)
+              ? ["global"]
+              : upstream.locations;
+          return {
+            upstreamName: upstream.name,
+            targets: locations.map((location) => ({ location, upstream: client(upstream, location) })),
+            upstreamModel,
+            usageSemantics: "vertex",
+            streaming: "stream",
+            maxRequestBytes: undefined,
+            maxTimeoutMs: undefined,
+          };
+        }
+        case "vertex-endpoint": {
+          const shared = upstream.dns === "shared";
+          return {
+            upstreamName: upstream.name,
+            targets: [{ location: upstream.location, upstream: client(upstream, upstream.location) }],
+            upstreamModel: upstream.deployedModel,
+            usageSemantics: upstream.usageSemantics,
+            streaming: shared ? (upstream.sharedDnsStreaming === "unary" ? "unary" : "reject") : "stream",
+            maxRequestBytes: shared ? SHARED_DNS_MAX_BYTES : undefined,
+            maxTimeoutMs: shared ? SHARED_DNS_TIMEOUT_MS : undefined,
+          };
+        }
+        case "openai-compatible":
+          return {
+            upstreamName: upstream.name,
+            targets: [{ location: "", upstream: client(upstream, "") }],
+            upstreamModel,
+            usageSemantics: upstream.usageSemantics,
+            streaming: "stream",
+            maxRequestBytes: undefined,
+            maxTimeoutMs: undefined,
+          };
+      }
     },
+
     catalog() {
-      const entry = (name: string, thinking: boolean): Model =>
-        create(ModelSchema, {
-          name,
-          upstream: opts.upstreamName,
-          locations: [opts.location],
-          upstreamModel: name.endsWith("*") ? "" : name,
-          capabilities: { streaming: true, tools: true, mediaInput: name.startsWith("google/"), thinking },
+      const aliasesOf = new Map<string, string[]>();
+      for (const r of routing.routes) {
+        if (r.model === undefined) continue;
+        const key = `${r.upstream}\u0000${r.model}`;
+        aliasesOf.set(key, [...(aliasesOf.get(key) ?? []), r.match]);
+      }
+      const models = routing.routes.map((r) => {
+        const upstream = routing.upstreams.get(r.upstream) as Upstream;
+        const upstreamModel =
+          upstream.kind === "vertex-endpoint"
+            ? (upstream.deployedModel ?? "")
+            : (r.model ?? (r.match.endsWith("*") ? "" : r.match));
+        return create(ModelSchema, {
+          name: r.match,
+          aliases: r.model === undefined ? (aliasesOf.get(`${r.upstream}\u0000${r.match}`) ?? []) : [],
+          upstream: r.upstream,
+          locations: locationsOf(upstream, upstreamModel),
+          upstreamModel,
+          capabilities: r.capabilities ?? {
+            streaming: !(
+              upstream.kind === "vertex-endpoint" &&
+              upstream.dns === "shared" &&
+              upstream.sharedDnsStreaming === "reject"
+            ),
+            tools: true,
+            mediaInput: upstream.kind === "vertex",
+            thinking: false,
+          },
         });
-      return [
-        ...KNOWN_GEMINI_MODELS.map((name) => entry(name, !name.includes("2.0"))),
-        ...VERTEX_PUBLISHER_PATTERNS.map((pattern) => entry(pattern, false)),
-      ].sort((a, b) => a.name.localeCompare(b.name));
+      });
+      return models.sort((a, b) => a.name.localeCompare(b.name));
     },
   };
+}
+
+function locationsOf(upstream: Upstream, model: string): string[] {
+  switch (upstream.kind) {
+    case "vertex":
+      return matchesAny(model, upstream.globalOnlyModels) ? ["global"] : upstream.locations;
+    case "vertex-endpoint":
+      return [upstream.location];
+    case "openai-compatible":
+      return [];
+  }
+}
+
+export function matchesAny(model: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.endsWith("*") ? model.startsWith(p.slice(0, -1)) : model === p));
 }

@@ -26,8 +26,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   if (Boolean(result.tlsCert) !== Boolean(result.tlsKey)) {
     throw new ConfigError("VERTEXCHAT_TLS_CERT and VERTEXCHAT_TLS_KEY must be set together (or neither)");
   }
-  if (result.emulator === "off" && !result.project) {
-    throw new ConfigError("VERTEXCHAT_EMULATOR=off needs GOOGLE_CLOUD_PROJECT; set the project or use the emulator");
+  if (result.emulator === "off" && !result.project && !result.routingFile) {
+    throw new ConfigError(
+      "VERTEXCHAT_EMULATOR=off needs GOOGLE_CLOUD_PROJECT or VERTEXCHAT_CONFIG; set one of them or use the emulator",
+    );
   }
   return result;
 }
@@ -56,4 +58,9 @@ export function settingsTable(): string {
     (s) => `| \`${s.env}\` | \`${s.flag}\` | ${s.default === "" ? "—" : `\`${s.default}\``} | ${s.doc} |`,
   );
   return ["| variable | flag | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+/** Whether the built-in emulator runs, by `VERTEXCHAT_EMULATOR` and whether a real upstream is configured. */
+export function wantsEmulator(config: Config): boolean {
+  return config.emulator === "on" || (config.emulator === "auto" && !config.project && !config.routingFile);
 }

@@ -70,6 +70,13 @@ export const SETTINGS = {
     doc: "PEM private key file for `VERTEXCHAT_TLS_CERT`.",
     parse: text,
   }),
+  routingFile: setting({
+    env: "VERTEXCHAT_CONFIG",
+    flag: "--config",
+    default: "",
+    doc: "Routing file (YAML or JSON): upstreams and model routes (see Routing). Unset: one Vertex upstream from `GOOGLE_CLOUD_PROJECT` and `GOOGLE_CLOUD_LOCATION`.",
+    parse: text,
+  }),
   project: setting({
     env: "GOOGLE_CLOUD_PROJECT",
     flag: "--project",
@@ -117,7 +124,7 @@ export const SETTINGS = {
     env: "VERTEXCHAT_EMULATOR",
     flag: "--emulator",
     default: "auto",
-    doc: "`auto`: start the built-in Vertex emulator when `GOOGLE_CLOUD_PROJECT` is unset; `on`: always; `off`: never.",
+    doc: "`auto`: start the built-in Vertex emulator when neither `GOOGLE_CLOUD_PROJECT` nor `VERTEXCHAT_CONFIG` is set; `on`: always (routing-file upstreams reach it with `origin: emulator`); `off`: never.",
     parse: oneOf("auto", "on", "off"),
   }),
   emulatorPacingMs: setting({

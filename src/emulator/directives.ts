@@ -13,6 +13,8 @@ export interface Directives {
   message?: string;
   /** Apply `status` or `drop` only to the first N requests with these messages; later ones succeed. */
   failFirst?: number;
+  /** Apply `status` or `drop` only to requests for this Vertex location. */
+  failLocation?: string;
   /** Close the connection without answering (a connection failure). */
   drop?: boolean;
   /** Wait before sending headers. */
@@ -71,6 +73,7 @@ export function parseDirectives(texts: readonly string[]): Directives {
   assign("googleStatus", raw.get("google_status"));
   assign("failFirst", num("fail_first"));
   assign("drop", flag("drop"));
+  assign("failLocation", raw.get("fail_location"));
   assign("delayMs", num("delay_ms"));
   assign("pacingMs", num("pacing_ms"));
   assign("words", num("words"));

@@ -47,6 +47,8 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
+const OPENAI_CHAT_PATH = /^(?:\/[^/]+)*\/(v1)\/chat\/completions$/;
+
 const UNAUTHENTICATED_MESSAGE =
   "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
 
@@ -91,13 +93,15 @@ async function handle(
   record: (r: RecordedRequest) => void,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://emulator");
-  const match = VERTEX_CHAT_PATH.exec(url.pathname);
+  // Vertex's URL shapes, or any OpenAI-compatible base URL ending in /v1 (a local vLLM, OpenAI itself).
+  const match = VERTEX_CHAT_PATH.exec(url.pathname) ?? OPENAI_CHAT_PATH.exec(url.pathname);
   if (!match) {
     return sendError(res, googleError(404, `The requested URL ${url.pathname} was not found on this server.`), "html");
   }
   if (req.method !== "POST")
     return sendError(res, googleError(405, `Method ${req.method} not allowed.`, "UNIMPLEMENTED"));
   const [, apiVersion = "", project = "", location = "", endpointId = ""] = match;
+  const openaiStyle = match.length === 2;
   const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
   const entry: RecordedRequest = {
     apiVersion,
@@ -131,7 +135,8 @@ async function handle(
   entry.body = body;
   const directives = parseDirectives((body.messages ?? []).filter((m) => m.role === "user").map(messageText));
   if (directives.delayMs) await sleep(directives.delayMs);
-  if (directives.status || directives.drop) {
+  const targeted = directives.failLocation === undefined || directives.failLocation === location;
+  if ((directives.status || directives.drop) && targeted) {
     const key = JSON.stringify(body.messages);
     const failed = failures.get(key) ?? 0;
     if (directives.failFirst === undefined || failed < directives.failFirst) {
@@ -151,7 +156,7 @@ async function handle(
     }
   }
   const model = findEmulatedModel(body.model ?? "");
-  if (endpointId === "openapi" && !model) {
+  if (endpointId === "openapi" && !openaiStyle && !model) {
     return fail(
       googleError(
         404,
@@ -159,17 +164,18 @@ async function handle(
       ),
     );
   }
+  // A self-deployed or OpenAI-compatible model the catalog does not list: thinks when asked, signs nothing.
   const emulated = model ?? {
     name: body.model ?? "",
     globalOnly: false,
     signatures: false,
-    thinking: false,
+    thinking: true,
     imageOutput: false,
   };
   const rejected = checkRequest(body, emulated, location);
   if (rejected) return fail(rejected);
 
-  const answer = synthesize(body, emulated, directives);
+  const answer = synthesize(body, emulated, directives, openaiStyle ? "openai" : "vertex");
   const google = body.extra_body?.google;
   const encoding: EncodingOptions = {
     thoughtMarker: google?.thought_tag_marker,

@@ -38,7 +38,16 @@ export interface SyntheticAnswer {
 export const EMULATED_PNG_BASE64 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
-export function synthesize(body: WireRequest, model: EmulatedModel, directives: Directives): SyntheticAnswer {
+/**
+ * `usage` follows the upstream's counting: Vertex's completion_tokens excludes reasoning tokens, OpenAI-style
+ * servers (vLLM, OpenAI) include them.
+ */
+export function synthesize(
+  body: WireRequest,
+  model: EmulatedModel,
+  directives: Directives,
+  counting: "vertex" | "openai" = "vertex",
+): SyntheticAnswer {
   const userText = stripDirectives(lastText(body.messages, "user"));
   const google = body.extra_body?.google;
   const thinks =
@@ -58,15 +67,15 @@ export function synthesize(body: WireRequest, model: EmulatedModel, directives: 
   const prompt = body.messages.reduce((sum, m) => sum + words(messageText(m)) + 1, 0);
   return {
     id: responseId(body),
-    model: body.model,
+    model: body.model ?? model.name,
     created: Math.floor(Date.now() / 1000),
     choices,
     usage: {
       prompt_tokens: prompt,
-      completion_tokens: completion,
+      completion_tokens: counting === "openai" ? completion + reasoning : completion,
       total_tokens: prompt + completion + reasoning,
       ...(reasoning > 0 ? { completion_tokens_details: { reasoning_tokens: reasoning } } : {}),
-      extra_properties: { google: { traffic_type: "ON_DEMAND" } },
+      ...(counting === "vertex" ? { extra_properties: { google: { traffic_type: "ON_DEMAND" } } } : {}),
     },
   };
 }

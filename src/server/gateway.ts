@@ -6,23 +6,21 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { createChatService } from "../chat/chat-service.ts";
-import { singleVertexRouter } from "../chat/model-router.ts";
+import { createRouter } from "../chat/model-router.ts";
 import { createRequestValidator } from "../chat/request-validation.ts";
 import type { Config } from "../config/load-config.ts";
-import { ChatUpstream } from "../upstream/chat-upstream.ts";
-import { googleTokenSource, type TokenSource } from "../upstream/token-source.ts";
-import { vertexBaseUrl } from "../wire/vertex-urls.ts";
+import { loadRoutingFile } from "../config/routing-file.ts";
+import { routingFromEnv } from "../config/routing-from-env.ts";
 import { type StreamGauge, streamLimitInterceptor } from "./concurrency-limit.ts";
 import { type Listener, listen } from "./listen.ts";
 import { loggingInterceptor } from "./logging-interceptor.ts";
+import { type EmulatorEndpoint, upstreamClients } from "./upstream-clients.ts";
 import { validationInterceptor } from "./validation-interceptor.ts";
 
 export interface GatewayDeps {
   logger: Logger;
-  /** Overrides Application Default Credentials (the embedded emulator takes any token). */
-  tokens?: TokenSource;
-  /** Overrides `config.vertexOrigin` (the embedded emulator's address). */
-  vertexOrigin?: string;
+  /** The built-in emulator, when it runs: the environment's Vertex upstream and `origin: emulator` go there. */
+  emulator?: EmulatorEndpoint;
 }
 
 export interface RunningGateway extends Listener {
@@ -31,16 +29,10 @@ export interface RunningGateway extends Listener {
 }
 
 export async function startGateway(config: Config, deps: GatewayDeps): Promise<RunningGateway> {
-  const project = config.project || "local-project";
-  const origin = deps.vertexOrigin ?? (config.vertexOrigin || undefined);
-  const baseUrl = vertexBaseUrl({
-    project,
-    location: config.location,
-    apiVersion: config.apiVersion,
-    ...(origin ? { origin } : {}),
-  });
-  const upstream = new ChatUpstream({ baseUrl, tokens: deps.tokens ?? googleTokenSource() });
-  const router = singleVertexRouter({ upstreamName: "vertex", upstream, location: config.location });
+  const routing = config.routingFile
+    ? loadRoutingFile(config.routingFile, process.env)
+    : routingFromEnv(config, deps.emulator);
+  const router = createRouter(routing, upstreamClients(deps.emulator));
   const service = createChatService({
     router,
     googleFieldsPlacement: config.googleFieldsPlacement,
@@ -69,6 +61,9 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     port: config.listen.port,
     ...(config.tlsCert ? { tls: { certFile: config.tlsCert, keyFile: config.tlsKey } } : {}),
   });
-  deps.logger.info({ url: listener.url, upstream: baseUrl }, "vertexchat listening");
+  deps.logger.info(
+    { url: listener.url, routing: routing.source, upstreams: [...routing.upstreams.keys()] },
+    "vertexchat listening",
+  );
   return { ...listener, streams: streams.gauge };
 }

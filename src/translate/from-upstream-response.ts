@@ -6,27 +6,32 @@ import type { ChatCompletionResponse, ServedBy } from "../../gen/vertexchat/v1/c
 import type { WireChunk, WireResponse } from "../wire/vertex-wire.ts";
 import { StreamTranslator } from "./from-upstream-stream.ts";
 import { ResponseBuilder } from "./response-builder.ts";
+import type { UsageSemantics } from "./usage.ts";
 
 export function fromUpstreamResponse(
   response: WireResponse,
-  opts: { thoughtMarker: string | undefined; servedBy: ServedBy },
+  opts: { thoughtMarker: string | undefined; servedBy: ServedBy; usageSemantics?: UsageSemantics },
 ): ChatCompletionResponse {
   const translator = new StreamTranslator({ ...opts, wholeResponse: true });
   const builder = new ResponseBuilder();
-  const chunk: WireChunk = {
+  const chunk = responseAsChunk(response);
+  for (const event of translator.push(chunk)) builder.add(event);
+  for (const event of translator.finish()) builder.add(event);
+  return builder.build();
+}
+
+/** A whole response as the one chunk of a stream (a safety block's `content: null` is skipped downstream). */
+export function responseAsChunk(response: WireResponse): WireChunk {
+  return {
     id: response.id,
     object: "chat.completion.chunk",
     created: response.created,
     model: response.model,
     choices: (response.choices ?? []).map((choice) => ({
       index: choice.index,
-      // A safety block or image-only answer has `content: null`, which the delta translation skips.
       finish_reason: choice.finish_reason,
       delta: choice.message ?? {},
     })),
     usage: response.usage ?? null,
   };
-  for (const event of translator.push(chunk)) builder.add(event);
-  for (const event of translator.finish()) builder.add(event);
-  return builder.build();
 }

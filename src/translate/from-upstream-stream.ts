@@ -16,12 +16,14 @@ import { finishReasonFromWire } from "./enum-maps.ts";
 import { signatureFromWire } from "./signature.ts";
 import { ThoughtSplitter } from "./thought-splitter.ts";
 import { ToolCallAccumulator } from "./tool-call-accumulator.ts";
-import { isEmptyUsage, usageFromWire } from "./usage.ts";
+import { isEmptyUsage, type UsageSemantics, usageFromWire } from "./usage.ts";
 
 export interface StreamTranslatorOptions {
   /** The tag thoughts come wrapped in (from the request translation), if any. */
   thoughtMarker: string | undefined;
   servedBy: ServedBy;
+  /** How the upstream counts tokens (default Vertex's). */
+  usageSemantics?: UsageSemantics;
   /**
    * True when translating a whole (unary) response: a choice without a finish reason is then reported as
    * UNSPECIFIED instead of as a cut-off stream.
@@ -107,7 +109,10 @@ export class StreamTranslator {
       create(ChatCompletionStreamResponseSchema, {
         event: {
           case: "finished",
-          value: { choices: finishes, ...(this.#usage ? { usage: usageFromWire(this.#usage) } : {}) },
+          value: {
+            choices: finishes,
+            ...(this.#usage ? { usage: usageFromWire(this.#usage, this.#opts.usageSemantics) } : {}),
+          },
         },
       }),
     );

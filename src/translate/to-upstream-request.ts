@@ -36,8 +36,8 @@ import { signatureToWire } from "./signature.ts";
 export type GoogleFieldsPlacement = "extra_body" | "top_level";
 
 export interface UpstreamRequestOptions {
-  /** The model name to send (after alias resolution). */
-  upstreamModel: string;
+  /** The model name to send (after alias resolution); undefined sends no `model` (unnamed deployed models). */
+  upstreamModel: string | undefined;
   stream: boolean;
   googleFieldsPlacement: GoogleFieldsPlacement;
   /** The marker the gateway sets when thoughts are requested without one, so it can tell thoughts from answer. */
@@ -51,7 +51,9 @@ export interface UpstreamRequest {
 }
 
 export function toUpstreamRequest(req: ChatCompletionRequest, opts: UpstreamRequestOptions): UpstreamRequest {
-  const body: WireRequest = { model: opts.upstreamModel, messages: req.messages.map(toWireMessage) };
+  const body: WireRequest =
+    opts.upstreamModel === undefined ? { messages: [] } : { model: opts.upstreamModel, messages: [] };
+  body.messages = req.messages.map(toWireMessage);
   if (opts.stream) body.stream = true;
   if (req.tools.length > 0) body.tools = req.tools.flatMap(toWireTool);
   const toolChoice = toWireToolChoice(req.toolChoice);

@@ -31,6 +31,34 @@ export function vertexBaseUrl(endpoint: VertexEndpoint): string {
   return `${origin}/${endpoint.apiVersion}/projects/${project}/locations/${location}/endpoints/${endpointId}`;
 }
 
+/**
+ * A self-deployed Model Garden endpoint on its dedicated DNS name:
+ * `https://{ENDPOINT_ID}.{LOC}-{PROJECT_NUMBER}.prediction.vertexai.goog/v1/projects/{PROJECT_NUMBER}/locations/{LOC}/endpoints/{ENDPOINT_ID}`.
+ */
+export function dedicatedEndpointBaseUrl(endpoint: {
+  projectNumber: string;
+  location: string;
+  endpointId: string;
+  apiVersion: VertexApiVersion;
+  origin?: string;
+}): string {
+  const origin =
+    endpoint.origin ??
+    `https://${endpoint.endpointId}.${endpoint.location}-${endpoint.projectNumber}.prediction.vertexai.goog`;
+  return vertexBaseUrl({
+    project: endpoint.projectNumber,
+    location: endpoint.location,
+    apiVersion: endpoint.apiVersion,
+    endpointId: endpoint.endpointId,
+    origin,
+  });
+}
+
+/** The location in a context cache's resource name (`projects/P/locations/L/cachedContents/ID`). */
+export function cachedContentLocation(name: string): string | undefined {
+  return /^projects\/[^/]+\/locations\/([^/]+)\/cachedContents\/[^/]+$/.exec(name)?.[1];
+}
+
 /** The path pattern the emulator serves; kept beside the builder so the two cannot disagree. */
 export const VERTEX_CHAT_PATH =
   /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/([^/]+)\/chat\/completions$/;

@@ -86,7 +86,8 @@ export interface WireGoogleOptions {
 }
 
 export interface WireRequest {
-  model: string;
+  /** Absent for self-deployed endpoints whose deployed model is not named. */
+  model?: string;
   messages: WireMessage[];
   stream?: boolean;
   tools?: WireTool[];

@@ -2,6 +2,9 @@
  * A real gateway on a real port in front of a real emulator on another, for end-to-end tests, with a generated
  * Connect client per protocol.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { pino } from "pino";
@@ -9,7 +12,6 @@ import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { type Config, loadConfig } from "../../src/config/load-config.ts";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../src/emulator/emulator-server.ts";
 import { type RunningGateway, startGateway } from "../../src/server/gateway.ts";
-import { staticTokenSource } from "../../src/upstream/token-source.ts";
 
 export type Protocol = "grpc" | "grpc-web" | "connect";
 export const PROTOCOLS: Protocol[] = ["grpc", "grpc-web", "connect"];
@@ -22,13 +24,22 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(
-  env: Record<string, string> = {},
-  emulatorOptions: EmulatorOptions = {},
-  /** Send upstream calls here instead of to the emulator (which still runs, unused). */
-  upstreamOrigin?: string,
-): Promise<Stack> {
-  const emulator = await startEmulator(emulatorOptions);
+export interface StackOptions {
+  emulator?: EmulatorOptions;
+  /** Send the environment's upstream calls here instead of to the emulator (which still runs). */
+  upstreamOrigin?: string;
+  /** A routing file to write and use, made from the emulator's origin. */
+  routing?: (emulatorOrigin: string) => object;
+}
+
+export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
+  const emulator = await startEmulator(options.emulator ?? {});
+  if (options.routing) {
+    const file = join(mkdtempSync(join(tmpdir(), "vertexchat-routing-")), "routing.json");
+    writeFileSync(file, JSON.stringify(options.routing(emulator.origin)));
+    env = { VERTEXCHAT_CONFIG: file, ...env };
+  }
+  const upstreamOrigin = options.upstreamOrigin;
   const config = loadConfig({
     VERTEXCHAT_LISTEN: "127.0.0.1:0",
     VERTEXCHAT_LOG_LEVEL: "silent",
@@ -39,8 +50,7 @@ export async function startStack(
   });
   const gateway = await startGateway(config, {
     logger: pino({ level: "silent" }),
-    vertexOrigin: upstreamOrigin ?? emulator.origin,
-    tokens: staticTokenSource("test-token"),
+    emulator: { origin: upstreamOrigin ?? emulator.origin, token: "test-token" },
   });
   return {
     emulator,

@@ -1,0 +1,70 @@
+/**
+ * Builds the ChatUpstream for each configured upstream and location: its base URL (the one place for Vertex's URL
+ * shapes is wire/vertex-urls.ts) and its credentials. Application Default Credentials are shared by every upstream
+ * that uses them; each key file and API key gets its own token source.
+ */
+import type { ClientFactory } from "../chat/model-router.ts";
+import type { Credentials, Upstream } from "../config/routing.ts";
+import { EMULATOR_ORIGIN } from "../config/routing-file.ts";
+import { ConfigError } from "../config/settings.ts";
+import { ChatUpstream } from "../upstream/chat-upstream.ts";
+import { googleTokenSource, staticTokenSource, type TokenSource } from "../upstream/token-source.ts";
+import { dedicatedEndpointBaseUrl, vertexBaseUrl } from "../wire/vertex-urls.ts";
+
+export interface EmulatorEndpoint {
+  origin: string;
+  token: string;
+}
+
+export function upstreamClients(emulator: EmulatorEndpoint | undefined): ClientFactory {
+  let adc: TokenSource | undefined;
+  const keyFiles = new Map<string, TokenSource>();
+  const tokensFor = (credentials: Credentials): TokenSource => {
+    switch (credentials.type) {
+      case "adc":
+        adc ??= googleTokenSource();
+        return adc;
+      case "service_account_key": {
+        let source = keyFiles.get(credentials.keyFile);
+        if (!source) {
+          source = googleTokenSource({ keyFile: credentials.keyFile });
+          keyFiles.set(credentials.keyFile, source);
+        }
+        return source;
+      }
+      case "api_key":
+        return staticTokenSource(credentials.value);
+      case "static":
+        return staticTokenSource(credentials.token);
+    }
+  };
+
+  return (upstream: Upstream, location: string) => {
+    if (upstream.kind === "openai-compatible") {
+      return new ChatUpstream({ baseUrl: upstream.baseUrl, tokens: tokensFor(upstream.credentials) });
+    }
+    let origin = upstream.origin;
+    let credentials = upstream.credentials;
+    if (origin === EMULATOR_ORIGIN) {
+      if (!emulator) {
+        throw new ConfigError(
+          `upstreams.${upstream.name}.origin: "emulator" needs the built-in emulator; set VERTEXCHAT_EMULATOR=on`,
+        );
+      }
+      origin = emulator.origin;
+      credentials = { type: "static", token: emulator.token };
+    }
+    const common = { location, apiVersion: upstream.apiVersion, ...(origin ? { origin } : {}) };
+    const baseUrl =
+      upstream.kind === "vertex"
+        ? vertexBaseUrl({ project: upstream.project, ...common })
+        : upstream.dns === "shared"
+          ? vertexBaseUrl({ project: upstream.project, endpointId: upstream.endpointId, ...common })
+          : dedicatedEndpointBaseUrl({
+              projectNumber: upstream.projectNumber ?? upstream.project,
+              endpointId: upstream.endpointId,
+              ...common,
+            });
+    return new ChatUpstream({ baseUrl, tokens: tokensFor(credentials) });
+  };
+}
