@@ -211,6 +211,13 @@ export const SETTINGS = {
     doc: "Streaming calls served at once by this process; more are refused with RESOURCE_EXHAUSTED and RetryInfo.",
     parse: atLeastOne,
   }),
+  reflection: setting({
+    env: "VERTEXCHAT_REFLECTION",
+    flag: "--reflection",
+    default: "on",
+    doc: "gRPC server reflection (v1 and v1alpha), so buf curl, grpcurl and Postman work without proto files: `on` or `off`.",
+    parse: oneOf("on", "off"),
+  }),
   logLevel: setting({
     env: "VERTEXCHAT_LOG_LEVEL",
     flag: "--log-level",

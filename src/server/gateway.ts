@@ -4,6 +4,10 @@
  */
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.ts";
+import { Health } from "../../gen/grpc/health/v1/health_pb.ts";
+import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
+import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.ts";
 import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { createChatService } from "../chat/chat-service.ts";
 import { createRouter } from "../chat/model-router.ts";
@@ -12,8 +16,10 @@ import type { Config } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
 import { routingFromEnv } from "../config/routing-from-env.ts";
 import { type StreamGauge, streamLimitInterceptor } from "./concurrency-limit.ts";
+import { createHealthService, HealthState, ServingStatus } from "./health.ts";
 import { type Listener, listen } from "./listen.ts";
 import { loggingInterceptor } from "./logging-interceptor.ts";
+import { createReflectionServices } from "./reflection.ts";
 import { type EmulatorEndpoint, upstreamClients } from "./upstream-clients.ts";
 import { validationInterceptor } from "./validation-interceptor.ts";
 
@@ -26,6 +32,8 @@ export interface GatewayDeps {
 export interface RunningGateway extends Listener {
   /** Streaming calls open now. */
   streams: StreamGauge;
+  /** The health service's state. */
+  health: HealthState;
 }
 
 export async function startGateway(config: Config, deps: GatewayDeps): Promise<RunningGateway> {
@@ -50,8 +58,25 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     maxInlineMediaBytes: config.maxInlineMediaBytes,
   });
   const streams = streamLimitInterceptor(config.maxConcurrentStreams);
+  const served = [ChatService.typeName, Health.typeName];
+  const health = new HealthState(served);
+  const reflection =
+    config.reflection === "on"
+      ? createReflectionServices(
+          // The error details file too, so that tools can decode the details of our errors.
+          [ChatService.file, Health.file, ReflectionV1.file, ReflectionV1alpha.file, file_google_rpc_error_details],
+          [...served, ReflectionV1.typeName, ReflectionV1alpha.typeName],
+        )
+      : undefined;
   const handler = connectNodeAdapter({
-    routes: (r) => r.service(ChatService, service),
+    routes: (r) => {
+      r.service(ChatService, service);
+      r.service(Health, createHealthService(health));
+      if (reflection) {
+        r.service(ReflectionV1, reflection.v1);
+        r.service(ReflectionV1alpha, reflection.v1alpha);
+      }
+    },
     // Outermost first: every call is logged, then counted against the stream limit, then validated.
     interceptors: [loggingInterceptor(deps.logger), streams.interceptor, validationInterceptor(validate)],
     readMaxBytes: config.maxRequestBytes,
@@ -65,5 +90,14 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     { url: listener.url, routing: routing.source, upstreams: [...routing.upstreams.keys()] },
     "vertexchat listening",
   );
-  return { ...listener, streams: streams.gauge };
+  health.setAll(ServingStatus.SERVING);
+  return {
+    ...listener,
+    streams: streams.gauge,
+    health,
+    async close() {
+      health.setAll(ServingStatus.NOT_SERVING);
+      await listener.close();
+    },
+  };
 }

@@ -18,6 +18,8 @@ export function validationInterceptor(validate: RequestValidator): Interceptor {
       check(req.message);
       return next(req);
     }
+    // Only server-streaming calls (one request message) are read ahead; a bidi stream (reflection) is interactive.
+    if (req.method.methodKind !== "server_streaming") return next(req);
     const messages: Message[] = [];
     for await (const message of req.message) {
       check(message);
