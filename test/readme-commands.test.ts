@@ -1,5 +1,10 @@
+/**
+ * The commands README.md shows are the commands this test runs: every command of the "Try it" block and of the
+ * buf curl / grpcurl cheat sheet, against a gateway started the way `npm start` starts it. Each command is preceded
+ * by a comment ending in `expect /regex/`, which its output must match; "(exits non-zero)" marks an expected failure.
+ */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
@@ -7,20 +12,36 @@ import { type GatewayProcess, startGatewayProcess } from "./support/gateway-proc
 
 const root = new URL("..", import.meta.url).pathname;
 
-/** The commands of README's "Try it" block, continuation lines joined. */
-function readmeCommands(): string[] {
+interface Example {
+  command: string;
+  expect: RegExp;
+  fails: boolean;
+}
+
+function readmeBlock(heading: string): Example[] {
   const readme = readFileSync(`${root}README.md`, "utf8");
-  const section = readme.slice(readme.indexOf("## Try it"), readme.indexOf("## Pointing it at real Vertex"));
+  const section = readme.slice(readme.indexOf(heading));
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
-  return block
-    .replace(/\\\n\s*/g, "")
-    .split("\n")
-    .filter((line) => line.trim() !== "" && !line.startsWith("#"));
+  const examples: Example[] = [];
+  let pending: { expect: RegExp; fails: boolean } | undefined;
+  for (const line of block.replace(/\\\n\s*/g, "").split("\n")) {
+    const expectation = /expect \/(.*)\/$/.exec(line);
+    if (line.startsWith("#")) {
+      if (expectation?.[1]) pending = { expect: new RegExp(expectation[1]), fails: line.includes("exits non-zero") };
+      continue;
+    }
+    if (line.trim() === "") continue;
+    assert.ok(pending, `README command without an "expect /…/" comment: ${line}`);
+    examples.push({ command: line, ...pending });
+    pending = undefined;
+  }
+  return examples;
 }
 
 describe("README's commands work against `npm start`", () => {
   let gateway: GatewayProcess;
   before(async () => {
+    execFileSync("bash", [`${root}scripts/install-grpcurl.sh`], { stdio: "inherit" });
     gateway = await startGatewayProcess({ VERTEXCHAT_EMULATOR_PACING_MS: "0" });
   });
   after(() => gateway.stop());
@@ -31,30 +52,28 @@ describe("README's commands work against `npm start`", () => {
     );
   });
 
-  const commands = readmeCommands();
-  test("the README shows buf curl commands for unary and streaming calls over every protocol", () => {
-    assert.ok(commands.length >= 6);
-  });
-  for (const command of commands) {
-    test(command.slice(0, 110), async () => {
-      const port = new URL(gateway.url).port;
-      const { stdout } = await promisify(execFile)(
-        "bash",
-        ["-c", command.replaceAll("127.0.0.1:8080", `127.0.0.1:${port}`)],
-        {
+  for (const heading of ["## Try it", "### buf curl and grpcurl cheat sheet"]) {
+    const examples = readmeBlock(heading);
+    test(`${heading}: the block has commands`, () => assert.ok(examples.length >= 6));
+    for (const { command, expect, fails } of examples) {
+      test(`${command.slice(0, 120)}`, async () => {
+        const port = new URL(gateway.url).port;
+        const run = promisify(execFile)("bash", ["-c", command.replaceAll("127.0.0.1:8080", `127.0.0.1:${port}`)], {
           cwd: root,
           env: { ...process.env, PATH: `${root}node_modules/.bin:${process.env.PATH}` },
-        },
-      );
-      if (command.includes("ListModels")) {
-        assert.match(stdout, /"name": "google\/gemini-2\.5-flash"/);
-      } else if (command.includes("StreamChatCompletion")) {
-        assert.match(stdout, /"started"/);
-        assert.ok((stdout.match(/"delta"/g) ?? []).length >= 3, "several streamed chunks");
-        assert.match(stdout, /"finished"[\s\S]*"usage"/);
-      } else {
-        assert.match(stdout, /Emulated google\/gemini-2\.5-flash says: Hello/);
-      }
-    });
+        });
+        let output: string;
+        if (fails) {
+          const err = (await run.then(
+            () => assert.fail("expected a non-zero exit"),
+            (e: unknown) => e,
+          )) as { stdout: string; stderr: string };
+          output = err.stdout + err.stderr;
+        } else {
+          output = (await run).stdout;
+        }
+        assert.match(output, expect);
+      });
+    }
   }
 });
