@@ -49,16 +49,17 @@ try {
   console.error(`vertexchat: configuration error: ${err.message}`);
   process.exit(2);
 }
-closers.unshift(gateway.close);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
+    logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down: health NOT_SERVING, new calls refused");
     void (async () => {
+      const finished = await gateway.shutdown(config.shutdownGraceMs);
       for (const close of closers) await close();
+      logger.info({ all_calls_finished: finished }, "stopped");
       process.exit(0);
     })();
   });

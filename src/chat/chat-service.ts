@@ -13,6 +13,7 @@ import {
   ListModelsResponseSchema,
   type ServedBy,
   ServedBySchema,
+  type Usage,
 } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { fromUpstreamResponse, responseAsChunk } from "../translate/from-upstream-response.ts";
 import { IncompleteStreamError, StreamTranslator } from "../translate/from-upstream-stream.ts";
@@ -23,7 +24,7 @@ import { toUpstreamError, UpstreamError } from "../upstream/upstream-failure.ts"
 import type { WireChunk } from "../wire/vertex-wire.ts";
 import { type FailureContext, unknownModelError, upstreamFailureToConnectError } from "./error-mapping.ts";
 import type { ModelRouter, Target } from "./model-router.ts";
-import { RPC_INFO } from "./rpc-info.ts";
+import { RPC_INFO, TRACE_CONTEXT } from "./rpc-info.ts";
 
 export interface ChatServiceOptions {
   router: ModelRouter;
@@ -33,6 +34,10 @@ export interface ChatServiceOptions {
   retry: RetryPolicy;
   streamLimits: StreamLimits;
   logger: Logger;
+  /** Told of every upstream attempt (for metrics). */
+  onUpstreamAttempt?: (attempt: { upstream: string; location: string; status: string; seconds: number }) => void;
+  /** Aborted when the gateway stops for good: every upstream call still running is aborted. */
+  stopSignal?: AbortSignal;
 }
 
 /** The marker the gateway asks Vertex to wrap thoughts in when the caller wants thoughts but named no marker. */
@@ -72,7 +77,11 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       ctx.timeoutMs() ?? opts.defaultTimeoutMs,
       route.maxTimeoutMs ?? Number.POSITIVE_INFINITY,
     );
-    const call: UpstreamCall = { signal: ctx.signal, timeoutMs };
+    const call: UpstreamCall = {
+      signal: opts.stopSignal ? AbortSignal.any([ctx.signal, opts.stopSignal]) : ctx.signal,
+      timeoutMs,
+      traceContext: ctx.values.get(TRACE_CONTEXT),
+    };
     const info = ctx.values.get(RPC_INFO);
     const served = { target: route.targets[0] as Target };
     /** Tries each target in turn (failover), then retries; records where the call went. */
@@ -88,7 +97,26 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
             });
             info.attempts++;
           }
-          return send(served.target);
+          const target = served.target;
+          const began = performance.now();
+          const report = (status: string) =>
+            opts.onUpstreamAttempt?.({
+              upstream: route.upstreamName,
+              location: target.location,
+              status,
+              seconds: (performance.now() - began) / 1000,
+            });
+          return send(target).then(
+            (value) => {
+              report("200");
+              return value;
+            },
+            (err: unknown) => {
+              const failure = toUpstreamError(err).failure;
+              report(failure.kind === "http" ? String(failure.status) : failure.kind);
+              throw err;
+            },
+          );
         },
         opts.retry,
         {
@@ -141,17 +169,20 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       const { route, upstreamRequest, call, attempt, servedBy, failureContext } = prepare(req, false, ctx);
       try {
         const response = await attempt((target) => target.upstream.complete(upstreamRequest.body, call));
-        return fromUpstreamResponse(response, {
+        const result = fromUpstreamResponse(response, {
           thoughtMarker: upstreamRequest.thoughtMarker,
           servedBy: servedBy(),
           usageSemantics: route.usageSemantics,
         });
+        recordUsage(ctx, result.usage);
+        return result;
       } catch (err) {
         throw fail(err, failureContext(), ctx);
       }
     },
 
     async *streamChatCompletion(req, ctx): AsyncGenerator<ChatCompletionStreamResponse> {
+      const started = performance.now();
       const { route, upstreamRequest, call, attempt, servedBy, failureContext } = prepare(req, true, ctx);
       if (route.streaming === "reject") {
         throw new ConnectError(
@@ -181,10 +212,15 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
           usageSemantics: route.usageSemantics,
           wholeResponse: route.streaming === "unary",
         });
+        const info = ctx.values.get(RPC_INFO);
+        if (info) info.timeToFirstTokenMs = performance.now() - started;
         for (let next = first; !next.done; next = chunks ? await chunks.next() : { done: true, value: undefined }) {
           yield* translator.push(next.value);
         }
-        yield* translator.finish();
+        for (const event of translator.finish()) {
+          if (event.event.case === "finished") recordUsage(ctx, event.event.value.usage);
+          yield event;
+        }
       } catch (err) {
         throw fail(err, failureContext(), ctx);
       }
@@ -194,4 +230,13 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       return create(ListModelsResponseSchema, { models: opts.router.catalog() });
     },
   };
+}
+
+function recordUsage(ctx: HandlerContext, usage: Usage | undefined): void {
+  const info = ctx.values.get(RPC_INFO);
+  if (!info || !usage) return;
+  info.promptTokens = usage.promptTokens;
+  info.completionTokens = usage.completionTokens;
+  info.reasoningTokens = usage.reasoningTokens;
+  info.totalTokens = usage.totalTokens;
 }

@@ -194,3 +194,19 @@ export function unknownModelError(model: string, known: string[]): ConnectError 
 function durationOf(ms: number) {
   return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
 }
+
+/** RESOURCE_EXHAUSTED with the wait in RetryInfo (a limit of ours, not Vertex's). */
+export function exhausted(
+  message: string,
+  reason: string,
+  retryAfterMs: number,
+  metadata: Record<string, string> = {},
+): ConnectError {
+  return new ConnectError(message, Code.ResourceExhausted, undefined, [
+    {
+      desc: RetryInfoSchema,
+      value: create(RetryInfoSchema, { retryDelay: durationOf(Math.max(0, Math.ceil(retryAfterMs))) }),
+    },
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: ERROR_DOMAIN, metadata }) },
+  ]);
+}

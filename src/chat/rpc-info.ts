@@ -1,14 +1,43 @@
 /**
- * What a handler learned about one RPC (where it was served, how many upstream attempts it took), shared with the
- * interceptors that log and measure it, through Connect's context values.
+ * What is learned about one RPC along the way (who called, where it was served, how many upstream attempts it took,
+ * how many tokens it used, when the first token came), shared through Connect's context values between the
+ * handlers that learn it and the interceptors that log, limit and measure it.
  */
 import { createContextKey } from "@connectrpc/connect";
+import type { Context } from "@opentelemetry/api";
 
 export interface RpcInfo {
+  requestId: string;
+  caller: string;
   model: string;
   upstream: string;
   location: string;
   attempts: number;
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  totalTokens: number;
+  /** Milliseconds from the call's start to the first answer event sent (streams only). */
+  timeToFirstTokenMs: number | undefined;
+}
+
+export function newRpcInfo(requestId: string): RpcInfo {
+  return {
+    requestId,
+    caller: "anonymous",
+    model: "",
+    upstream: "",
+    location: "",
+    attempts: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    reasoningTokens: 0,
+    totalTokens: 0,
+    timeToFirstTokenMs: undefined,
+  };
 }
 
 export const RPC_INFO = createContextKey<RpcInfo | undefined>(undefined, { description: "vertexchat RPC info" });
+
+/** The OpenTelemetry context of the RPC's server span (set when tracing is on), for the upstream call to continue. */
+export const TRACE_CONTEXT = createContextKey<Context | undefined>(undefined, { description: "trace context" });

@@ -31,7 +31,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
       "VERTEXCHAT_EMULATOR=off needs GOOGLE_CLOUD_PROJECT or VERTEXCHAT_CONFIG; set one of them or use the emulator",
     );
   }
+  checkAuth(result);
   return result;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+function checkAuth(config: Config): void {
+  const modes = config.auth;
+  if (modes.includes("none")) {
+    if (!LOOPBACK.test(config.listen.host) && !config.allowUnauthenticated) {
+      throw new ConfigError(
+        `VERTEXCHAT_AUTH=none would let anyone on the network spend this gateway's Google quota (listening on ${config.listen.host}); set VERTEXCHAT_AUTH to api_key, id_token or mtls, or VERTEXCHAT_ALLOW_UNAUTHENTICATED=true`,
+      );
+    }
+    return;
+  }
+  if (!config.callersFile) {
+    throw new ConfigError(
+      `VERTEXCHAT_AUTH=${modes.join(",")} needs VERTEXCHAT_CALLERS_FILE to say who the callers are`,
+    );
+  }
+  if (modes.includes("id_token") && !config.idTokenAudience) {
+    throw new ConfigError(
+      "VERTEXCHAT_AUTH with id_token needs VERTEXCHAT_ID_TOKEN_AUDIENCE (usually the gateway's URL)",
+    );
+  }
+  if (modes.includes("mtls") && (!config.tlsClientCa || !config.tlsCert)) {
+    throw new ConfigError(
+      "VERTEXCHAT_AUTH with mtls needs VERTEXCHAT_TLS_CERT, VERTEXCHAT_TLS_KEY and VERTEXCHAT_TLS_CLIENT_CA",
+    );
+  }
 }
 
 function parseFlags(argv: readonly string[]): Map<string, string> {

@@ -43,18 +43,20 @@ const atLeastOne = (raw: string): number => {
 
 const text = (raw: string): string => raw;
 
+function hostPort(raw: string): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new Error("accepted: host:port, for example 0.0.0.0:8080 or [::]:8080");
+  return { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port };
+}
+
 export const SETTINGS = {
   listen: setting({
     env: "VERTEXCHAT_LISTEN",
     flag: "--listen",
     default: "127.0.0.1:8080",
     doc: "Address for gRPC (h2c or h2 with TLS), gRPC-Web and Connect (HTTP/1.1 and HTTP/2), as `host:port`. Port 0 picks a free port.",
-    parse(raw: string) {
-      const match = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(raw);
-      const port = Number(match?.[2]);
-      if (!match || port > 65535) throw new Error("accepted: host:port, for example 0.0.0.0:8080 or [::]:8080");
-      return { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port };
-    },
+    parse: hostPort,
   }),
   tlsCert: setting({
     env: "VERTEXCHAT_TLS_CERT",
@@ -217,6 +219,109 @@ export const SETTINGS = {
     default: "on",
     doc: "gRPC server reflection (v1 and v1alpha), so buf curl, grpcurl and Postman work without proto files: `on` or `off`.",
     parse: oneOf("on", "off"),
+  }),
+  auth: setting({
+    env: "VERTEXCHAT_AUTH",
+    flag: "--auth",
+    default: "none",
+    doc: "How callers prove who they are: `none`, or a comma list of `api_key`, `id_token` (Google-signed ID tokens), `mtls` (client certificates). See Operations.",
+    parse(raw: string) {
+      const modes = raw
+        .split(",")
+        .map((m) => m.trim())
+        .filter(Boolean);
+      const known = ["none", "api_key", "id_token", "mtls"];
+      const bad = modes.find((m) => !known.includes(m));
+      if (bad !== undefined || modes.length === 0)
+        throw new Error(`accepted: none, or a comma list of api_key, id_token, mtls`);
+      if (modes.includes("none") && modes.length > 1)
+        throw new Error("accepted: none alone, or a comma list of api_key, id_token, mtls");
+      return modes as ("none" | "api_key" | "id_token" | "mtls")[];
+    },
+  }),
+  allowUnauthenticated: setting({
+    env: "VERTEXCHAT_ALLOW_UNAUTHENTICATED",
+    flag: "--allow-unauthenticated",
+    default: "false",
+    doc: "With `VERTEXCHAT_AUTH=none`, also serve on a non-loopback address (`true`); refused otherwise, so a gateway that spends Google quota is never left open by accident.",
+    parse: (raw: string) => oneOf("true", "false")(raw) === "true",
+  }),
+  callersFile: setting({
+    env: "VERTEXCHAT_CALLERS_FILE",
+    flag: "--callers-file",
+    default: "",
+    doc: "Callers file (YAML or JSON): each caller's API keys, service accounts, certificate subjects, allowed models and methods, and limits. Required with any auth mode but `none`.",
+    parse: text,
+  }),
+  idTokenAudience: setting({
+    env: "VERTEXCHAT_ID_TOKEN_AUDIENCE",
+    flag: "--id-token-audience",
+    default: "",
+    doc: "With `id_token`: the audience the tokens must carry (usually the gateway's URL).",
+    parse: text,
+  }),
+  idTokenCertsUrl: setting({
+    env: "VERTEXCHAT_ID_TOKEN_CERTS_URL",
+    flag: "--id-token-certs-url",
+    default: "https://www.googleapis.com/oauth2/v1/certs",
+    doc: "With `id_token`: where Google's signing certificates are published (PEM by key id), cached as the response's Cache-Control says.",
+    parse: text,
+  }),
+  tlsClientCa: setting({
+    env: "VERTEXCHAT_TLS_CLIENT_CA",
+    flag: "--tls-client-ca",
+    default: "",
+    doc: "With `mtls`: PEM file of the CA that signs client certificates (needs `VERTEXCHAT_TLS_CERT`).",
+    parse: text,
+  }),
+  openServices: setting({
+    env: "VERTEXCHAT_OPEN_SERVICES",
+    flag: "--open-services",
+    default: "grpc.health.v1.Health,grpc.reflection.v1.ServerReflection,grpc.reflection.v1alpha.ServerReflection",
+    doc: "Services served without caller authentication (comma list; empty for none).",
+    parse: (raw: string) =>
+      raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+  }),
+  redisUrl: setting({
+    env: "VERTEXCHAT_REDIS_URL",
+    flag: "--redis-url",
+    default: "",
+    doc: "Redis for per-caller limits shared by every replica (`redis://host:6379`). Unset: limits are per process.",
+    parse: text,
+  }),
+  adminListen: setting({
+    env: "VERTEXCHAT_ADMIN_LISTEN",
+    flag: "--admin-listen",
+    default: "127.0.0.1:9464",
+    doc: "Admin address for Prometheus metrics (`/metrics`), as `host:port`; `off` to disable.",
+    parse(raw: string) {
+      if (raw === "off") return undefined;
+      return hostPort(raw);
+    },
+  }),
+  tracing: setting({
+    env: "VERTEXCHAT_TRACING",
+    flag: "--tracing",
+    default: "off",
+    doc: "OpenTelemetry tracing: `on` exports spans over OTLP/HTTP and passes W3C trace context to the upstream.",
+    parse: oneOf("on", "off"),
+  }),
+  otlpEndpoint: setting({
+    env: "VERTEXCHAT_OTLP_ENDPOINT",
+    flag: "--otlp-endpoint",
+    default: "http://127.0.0.1:4318/v1/traces",
+    doc: "With tracing on: the OTLP/HTTP traces endpoint.",
+    parse: text,
+  }),
+  shutdownGraceMs: setting({
+    env: "VERTEXCHAT_SHUTDOWN_GRACE_MS",
+    flag: "--shutdown-grace-ms",
+    default: "30000",
+    doc: "On SIGTERM/SIGINT: how long in-flight calls may go on (health is NOT_SERVING and new calls are refused at once); then they end with UNAVAILABLE.",
+    parse: positiveInt,
   }),
   logLevel: setting({
     env: "VERTEXCHAT_LOG_LEVEL",

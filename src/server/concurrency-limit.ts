@@ -2,10 +2,9 @@
  * Caps the streaming calls one process serves at once; the next one is refused with RESOURCE_EXHAUSTED and a
  * RetryInfo instead of queueing behind streams that may last minutes.
  */
-import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.ts";
-import { ERROR_DOMAIN } from "../chat/error-mapping.ts";
+import type { Interceptor } from "@connectrpc/connect";
+import { exhausted } from "../chat/error-mapping.ts";
+import { onResponseEnd } from "./interceptor-utils.ts";
 
 export interface StreamGauge {
   /** Streams open now. */
@@ -17,49 +16,20 @@ export function streamLimitInterceptor(maxStreams: number): { interceptor: Inter
   const interceptor: Interceptor = (next) => async (req) => {
     if (req.method.methodKind !== "server_streaming") return next(req);
     if (active >= maxStreams) {
-      throw new ConnectError(
+      throw exhausted(
         `this gateway is already serving ${maxStreams} streams; retry shortly or on another replica`,
-        Code.ResourceExhausted,
-        undefined,
-        [
-          { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: { seconds: 1n, nanos: 0 } }) },
-          {
-            desc: ErrorInfoSchema,
-            value: create(ErrorInfoSchema, {
-              reason: "TOO_MANY_STREAMS",
-              domain: ERROR_DOMAIN,
-              metadata: { limit: String(maxStreams) },
-            }),
-          },
-        ],
+        "TOO_MANY_STREAMS",
+        1000,
+        {
+          limit: String(maxStreams),
+        },
       );
     }
     active++;
-    let released = false;
-    const release = () => {
-      if (!released) {
-        released = true;
-        active--;
-      }
-    };
     try {
-      const res = await next(req);
-      if (!res.stream) {
-        release();
-        return res;
-      }
-      return {
-        ...res,
-        message: (async function* () {
-          try {
-            yield* res.message;
-          } finally {
-            release();
-          }
-        })(),
-      };
+      return onResponseEnd(await next(req), () => active--);
     } catch (err) {
-      release();
+      active--;
       throw err;
     }
   };

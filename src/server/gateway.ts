@@ -1,7 +1,10 @@
 /**
- * Wires a running gateway from a Config: upstream(s), the ChatService, the Connect adapter and the listener.
- * main.ts and the end-to-end tests both start the gateway through here.
+ * Wires a running gateway from a Config: routing and upstream clients, the services (chat, health, reflection),
+ * the interceptors (observe → shutdown gate → tracing → auth → per-caller limits → stream cap → validation), the
+ * listener, and the admin port with metrics. main.ts and the end-to-end tests both start the gateway through here.
  */
+import type { TLSSocket } from "node:tls";
+import { createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.ts";
@@ -12,14 +15,24 @@ import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { createChatService } from "../chat/chat-service.ts";
 import { createRouter } from "../chat/model-router.ts";
 import { createRequestValidator } from "../chat/request-validation.ts";
+import { type Callers, loadCallersFile } from "../config/callers-file.ts";
 import type { Config } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
 import { routingFromEnv } from "../config/routing-from-env.ts";
+import { createAuthenticator } from "./auth/caller-auth.ts";
+import { IdTokenVerifier } from "./auth/id-token-verifier.ts";
+import { authInterceptor, PEER_CERTIFICATE } from "./auth-interceptor.ts";
 import { type StreamGauge, streamLimitInterceptor } from "./concurrency-limit.ts";
 import { createHealthService, HealthState, ServingStatus } from "./health.ts";
+import { type LimitStore, MemoryLimitStore } from "./limits/limit-store.ts";
+import { RedisLimitStore } from "./limits/redis-limit-store.ts";
+import { limitsInterceptor } from "./limits-interceptor.ts";
 import { type Listener, listen } from "./listen.ts";
-import { loggingInterceptor } from "./logging-interceptor.ts";
+import { Metrics, serveMetrics } from "./metrics.ts";
+import { observeInterceptor } from "./observe-interceptor.ts";
 import { createReflectionServices } from "./reflection.ts";
+import { ShutdownGate } from "./shutdown-gate.ts";
+import { startTracing, tracingInterceptor } from "./tracing.ts";
 import { type EmulatorEndpoint, upstreamClients } from "./upstream-clients.ts";
 import { validationInterceptor } from "./validation-interceptor.ts";
 
@@ -29,18 +42,39 @@ export interface GatewayDeps {
   emulator?: EmulatorEndpoint;
 }
 
-export interface RunningGateway extends Listener {
+export interface RunningGateway {
+  /** `http://host:port` or `https://host:port`. */
+  url: string;
+  /** The admin address (`/metrics`), when enabled. */
+  adminUrl: string | undefined;
   /** Streaming calls open now. */
   streams: StreamGauge;
-  /** The health service's state. */
   health: HealthState;
+  /**
+   * Graceful shutdown: health NOT_SERVING and new calls refused at once; calls in flight get `graceMs` to finish,
+   * then end with UNAVAILABLE; then every connection is closed. Resolves with whether all calls finished in time.
+   */
+  shutdown(graceMs: number): Promise<boolean>;
+  /** Shutdown without grace. */
+  close(): Promise<void>;
 }
 
 export async function startGateway(config: Config, deps: GatewayDeps): Promise<RunningGateway> {
+  const { logger } = deps;
   const routing = config.routingFile
     ? loadRoutingFile(config.routingFile, process.env)
     : routingFromEnv(config, deps.emulator);
   const router = createRouter(routing, upstreamClients(deps.emulator));
+  const callers: Callers = config.callersFile
+    ? loadCallersFile(config.callersFile)
+    : { callers: [], defaultLimits: noLimits() };
+  const tracing = config.tracing === "on" ? startTracing(config.otlpEndpoint) : undefined;
+  const metrics = new Metrics();
+  const gate = new ShutdownGate();
+  const limitStore: LimitStore = config.redisUrl
+    ? await RedisLimitStore.connect(config.redisUrl)
+    : new MemoryLimitStore();
+
   const service = createChatService({
     router,
     googleFieldsPlacement: config.googleFieldsPlacement,
@@ -51,13 +85,10 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       maxBackoffMs: config.retryMaxBackoffMs,
     },
     streamLimits: { firstChunkTimeoutMs: config.streamFirstChunkTimeoutMs, idleTimeoutMs: config.streamIdleTimeoutMs },
-    logger: deps.logger,
+    logger,
+    onUpstreamAttempt: (attempt) => metrics.upstreamAttempt(attempt),
+    stopSignal: gate.stopSignal,
   });
-  const validate = createRequestValidator({
-    maxInlineImageBytes: config.maxInlineImageBytes,
-    maxInlineMediaBytes: config.maxInlineMediaBytes,
-  });
-  const streams = streamLimitInterceptor(config.maxConcurrentStreams);
   const served = [ChatService.typeName, Health.typeName];
   const health = new HealthState(served);
   const reflection =
@@ -68,6 +99,28 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
           [...served, ReflectionV1.typeName, ReflectionV1alpha.typeName],
         )
       : undefined;
+  const streams = streamLimitInterceptor(config.maxConcurrentStreams);
+  const idTokens = config.auth.includes("id_token")
+    ? new IdTokenVerifier({ certsUrl: config.idTokenCertsUrl, audience: config.idTokenAudience })
+    : undefined;
+  const interceptors: Interceptor[] = [
+    observeInterceptor(logger, metrics),
+    gate.interceptor,
+    ...(tracing ? [tracingInterceptor()] : []),
+    authInterceptor({
+      authenticator: createAuthenticator(config.auth, callers, idTokens),
+      openServices: config.openServices,
+      defaultLimits: callers.defaultLimits,
+    }),
+    limitsInterceptor(limitStore),
+    streams.interceptor,
+    validationInterceptor(
+      createRequestValidator({
+        maxInlineImageBytes: config.maxInlineImageBytes,
+        maxInlineMediaBytes: config.maxInlineMediaBytes,
+      }),
+    ),
+  ];
   const handler = connectNodeAdapter({
     routes: (r) => {
       r.service(ChatService, service);
@@ -77,27 +130,85 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         r.service(ReflectionV1alpha, reflection.v1alpha);
       }
     },
-    // Outermost first: every call is logged, then counted against the stream limit, then validated.
-    interceptors: [loggingInterceptor(deps.logger), streams.interceptor, validationInterceptor(validate)],
+    interceptors,
     readMaxBytes: config.maxRequestBytes,
+    contextValues: (req) => {
+      const values = createContextValues();
+      const socket = req.socket as TLSSocket;
+      if (typeof socket.getPeerCertificate === "function") {
+        const cert = socket.getPeerCertificate();
+        if (cert && Object.keys(cert).length > 0) {
+          values.set(PEER_CERTIFICATE, { authorized: socket.authorized, subjectCommonName: cert.subject?.CN });
+        }
+      }
+      return values;
+    },
   });
-  const listener = await listen(handler, {
+  const listener: Listener = await listen(handler, {
     host: config.listen.host,
     port: config.listen.port,
-    ...(config.tlsCert ? { tls: { certFile: config.tlsCert, keyFile: config.tlsKey } } : {}),
+    ...(config.tlsCert
+      ? {
+          tls: {
+            certFile: config.tlsCert,
+            keyFile: config.tlsKey,
+            ...(config.tlsClientCa ? { clientCaFile: config.tlsClientCa } : {}),
+          },
+        }
+      : {}),
   });
-  deps.logger.info(
-    { url: listener.url, routing: routing.source, upstreams: [...routing.upstreams.keys()] },
+  const admin = config.adminListen
+    ? await serveMetrics(metrics, config.adminListen.host, config.adminListen.port)
+    : undefined;
+  const activeStreams = setInterval(() => metrics.activeStreams.set(streams.gauge.active), 1000);
+  activeStreams.unref();
+  health.setAll(ServingStatus.SERVING);
+  logger.info(
+    {
+      url: listener.url,
+      admin: admin?.url,
+      routing: routing.source,
+      upstreams: [...routing.upstreams.keys()],
+      auth: config.auth,
+      limits: config.redisUrl ? "redis" : "memory",
+      tracing: config.tracing,
+    },
     "vertexchat listening",
   );
-  health.setAll(ServingStatus.SERVING);
+
+  let stopping: Promise<boolean> | undefined;
+  const shutdown = (graceMs: number) => {
+    stopping ??= (async () => {
+      health.setAll(ServingStatus.NOT_SERVING);
+      gate.drain();
+      listener.stopAccepting();
+      const finished = await gate.waitIdle(graceMs);
+      if (!finished)
+        logger.warn({ in_flight: gate.inFlight, grace_ms: graceMs }, "grace period over; ending calls in flight");
+      gate.stop();
+      // Let the ended calls write their status before the connections go.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      clearInterval(activeStreams);
+      await listener.close();
+      await admin?.close();
+      await limitStore.close();
+      await tracing?.shutdown();
+      return finished;
+    })();
+    return stopping;
+  };
   return {
-    ...listener,
+    url: listener.url,
+    adminUrl: admin?.url,
     streams: streams.gauge,
     health,
-    async close() {
-      health.setAll(ServingStatus.NOT_SERVING);
-      await listener.close();
+    shutdown,
+    close: async () => {
+      await shutdown(0);
     },
   };
+}
+
+function noLimits() {
+  return { concurrentStreams: undefined, requestsPerMinute: undefined, tokensPerMinute: undefined };
 }

@@ -18,14 +18,24 @@ export type NodeHandler = (
 export interface ListenOptions {
   host: string;
   port: number;
-  tls?: { certFile: string; keyFile: string };
+  tls?: {
+    certFile: string;
+    keyFile: string;
+    /** Ask clients for a certificate signed by this CA (mTLS); the handler decides what an unsigned one may do. */
+    clientCaFile?: string;
+  };
 }
 
 export interface Listener {
   /** `http://host:port` or `https://host:port`. */
   url: string;
   port: number;
-  /** Stops accepting connections and ends idle ones; in-flight calls are left to finish. */
+  /**
+   * Stops accepting connections and asks clients to go elsewhere (HTTP/2 GOAWAY, HTTP/1.1 idle connections closed);
+   * calls in flight go on.
+   */
+  stopAccepting(): void;
+  /** Stops accepting and ends every connection, in flight or not. */
   close(): Promise<void>;
 }
 
@@ -33,24 +43,40 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 export async function listen(handler: NodeHandler, opts: ListenOptions): Promise<Listener> {
   const sockets = new Set<Socket>();
+  const sessions = new Set<http2.Http2Session>();
   let server: net.Server;
-  let closeProtocolServers: () => void;
+  let closeIdleHttp1: () => void;
+  const track = (h2: http2.Http2Server | http2.Http2SecureServer) =>
+    h2.on("session", (session: http2.Http2Session) => {
+      sessions.add(session);
+      session.once("close", () => sessions.delete(session));
+    });
   if (opts.tls) {
     const secure = http2.createSecureServer(
-      { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile), allowHTTP1: true },
+      {
+        cert: readFileSync(opts.tls.certFile),
+        key: readFileSync(opts.tls.keyFile),
+        allowHTTP1: true,
+        ...(opts.tls.clientCaFile
+          ? { ca: readFileSync(opts.tls.clientCaFile), requestCert: true, rejectUnauthorized: false }
+          : {}),
+      },
       handler,
     );
+    track(secure);
     server = secure;
-    closeProtocolServers = () => undefined;
+    closeIdleHttp1 = () => {
+      for (const socket of sockets)
+        if (!(socket as { _httpMessage?: unknown })._httpMessage && !socket.writableLength) socket.end();
+    };
   } else {
     const h2 = http2.createServer({}, handler);
     const h1 = http.createServer(handler);
     h1.keepAliveTimeout = 65_000;
+    track(h2);
     server = net.createServer((socket) => routeByPreface(socket, h1, h2));
-    closeProtocolServers = () => {
-      h1.close();
+    closeIdleHttp1 = () => {
       h1.closeIdleConnections();
-      h2.close();
     };
   }
   server.on("connection", (socket: Socket) => {
@@ -61,14 +87,23 @@ export async function listen(handler: NodeHandler, opts: ListenOptions): Promise
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  const closed = once(server, "close");
+  let accepting = true;
+  const stopAccepting = () => {
+    if (!accepting) return;
+    accepting = false;
+    server.close();
+    for (const session of sessions) session.close();
+    closeIdleHttp1();
+  };
   return {
     url: `${opts.tls ? "https" : "http"}://${host}:${port}`,
     port,
+    stopAccepting,
     async close() {
-      const closed = once(server, "close");
-      server.close();
-      closeProtocolServers();
-      for (const socket of sockets) if (!socket.writableLength) socket.end();
+      stopAccepting();
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
       await closed;
     },
   };

@@ -2,6 +2,7 @@
  * Calls one OpenAI-compatible base URL with the `openai` client, a fresh Bearer token per request, and the
  * caller's cancellation signal and deadline. Speaks wire JSON only.
  */
+import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources";
 import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.ts";
@@ -15,6 +16,8 @@ export interface UpstreamCall {
   signal: AbortSignal;
   /** The time left for the whole upstream call (the caller's deadline, or the configured default). */
   timeoutMs: number;
+  /** The trace the upstream request belongs to (OpenTelemetry); its span is opened here. */
+  traceContext?: Context | undefined;
 }
 
 export interface StreamLimits {
@@ -53,10 +56,22 @@ export class ChatUpstream {
 
   /** A whole completion. Throws UpstreamError. */
   async complete(body: WireRequest, call: UpstreamCall): Promise<WireResponse> {
-    return this.#withTokenRetry(async (options) => {
-      const params = body as unknown as ChatCompletionCreateParamsNonStreaming;
-      return checkResponse(await this.#client.chat.completions.create(params, options));
-    }, call);
+    const span = this.#startSpan(call);
+    try {
+      const response = await this.#withTokenRetry(
+        async (options) => {
+          const params = body as unknown as ChatCompletionCreateParamsNonStreaming;
+          return checkResponse(await this.#client.chat.completions.create(params, options));
+        },
+        call,
+        span,
+      );
+      endSpan(span);
+      return response;
+    } catch (err) {
+      endSpan(span, err);
+      throw err;
+    }
   }
 
   /**
@@ -75,6 +90,7 @@ export class ChatUpstream {
       timer = setTimeout(() => stall.abort(stalled("next chunk", limits.idleTimeoutMs)), limits.idleTimeoutMs);
     };
     const signal = AbortSignal.any([call.signal, stall.signal]);
+    const span = this.#startSpan(call);
     let opened: { data: AsyncIterable<unknown>; response: Response };
     try {
       opened = await this.#withTokenRetry(
@@ -83,10 +99,13 @@ export class ChatUpstream {
           return this.#client.chat.completions.create(params, options).withResponse();
         },
         { ...call, signal },
+        span,
       );
     } catch (err) {
       clearTimeout(timer);
-      throw stall.signal.aborted ? stall.signal.reason : err;
+      const error = stall.signal.aborted ? stall.signal.reason : err;
+      endSpan(span, error);
+      throw error;
     }
     const done = this.#doneStates.get(opened.response);
     return (async function* () {
@@ -96,42 +115,72 @@ export class ChatUpstream {
           yield checkChunk(chunk);
         }
       } catch (err) {
-        throw stall.signal.aborted && !call.signal.aborted ? stall.signal.reason : midStream(toUpstreamError(err));
+        const error =
+          stall.signal.aborted && !call.signal.aborted ? stall.signal.reason : midStream(toUpstreamError(err));
+        endSpan(span, error);
+        throw error;
       } finally {
         clearTimeout(timer);
       }
       // The openai client ends an aborted iteration quietly, so a stall shows here rather than as an error.
-      if (stall.signal.aborted && !call.signal.aborted) throw stall.signal.reason;
-      if (done && !done.sawDone) {
-        throw new UpstreamError({ kind: "stream", message: "the upstream stream ended without data: [DONE]" });
+      let ending: UpstreamError | undefined;
+      if (stall.signal.aborted && !call.signal.aborted) ending = stall.signal.reason as UpstreamError;
+      else if (done && !done.sawDone) {
+        ending = new UpstreamError({ kind: "stream", message: "the upstream stream ended without data: [DONE]" });
       }
+      endSpan(span, ending);
+      if (ending) throw ending;
     })();
   }
 
   /** A 401 means our token went stale early (revoked, clock skew): refresh it once and try once more. */
-  async #withTokenRetry<T>(send: (options: OpenAI.RequestOptions) => Promise<T>, call: UpstreamCall): Promise<T> {
+  async #withTokenRetry<T>(
+    send: (options: OpenAI.RequestOptions) => Promise<T>,
+    call: UpstreamCall,
+    span: Span,
+  ): Promise<T> {
     try {
-      return await send(await this.#requestOptions(call));
+      return await send(await this.#requestOptions(call, span));
     } catch (err) {
       const failure = toUpstreamError(err);
       if (failure.failure.kind !== "http" || failure.failure.status !== 401) throw failure;
       this.#tokens.invalidate();
       try {
-        return await send(await this.#requestOptions(call));
+        return await send(await this.#requestOptions(call, span));
       } catch (retryErr) {
         throw toUpstreamError(retryErr);
       }
     }
   }
 
-  async #requestOptions(call: UpstreamCall): Promise<OpenAI.RequestOptions> {
+  async #requestOptions(call: UpstreamCall, span: Span): Promise<OpenAI.RequestOptions> {
     const token = await this.#tokens.token();
-    return {
-      headers: { Authorization: `Bearer ${token}` },
-      signal: call.signal,
-      timeout: Math.max(1, Math.floor(call.timeoutMs)),
-    };
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    propagation.inject(trace.setSpan(call.traceContext ?? context.active(), span), headers);
+    return { headers, signal: call.signal, timeout: Math.max(1, Math.floor(call.timeoutMs)) };
   }
+
+  #startSpan(call: UpstreamCall): Span {
+    return trace
+      .getTracer("vertexchat")
+      .startSpan(
+        "POST chat/completions",
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { "server.address": new URL(this.baseUrl).host, "url.full": `${this.baseUrl}/chat/completions` },
+        },
+        call.traceContext ?? context.active(),
+      );
+  }
+}
+
+function endSpan(span: Span, err?: unknown): void {
+  if (err !== undefined) {
+    const failure = toUpstreamError(err).failure;
+    if (failure.kind === "http") span.setAttribute("http.response.status_code", failure.status);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+  }
+  span.end();
 }
 
 /** Once the stream is open, a lost connection is a broken stream, not an unreachable upstream. */

@@ -13,7 +13,12 @@ const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 
 export async function startGatewayProcess(env: Record<string, string>, args: string[] = []): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? "", VERTEXCHAT_LISTEN: "127.0.0.1:0", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      VERTEXCHAT_LISTEN: "127.0.0.1:0",
+      VERTEXCHAT_ADMIN_LISTEN: "127.0.0.1:0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: string[] = [];

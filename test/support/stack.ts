@@ -43,6 +43,7 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   const config = loadConfig({
     VERTEXCHAT_LISTEN: "127.0.0.1:0",
     VERTEXCHAT_LOG_LEVEL: "silent",
+    VERTEXCHAT_ADMIN_LISTEN: "127.0.0.1:0",
     // Real backoff shapes, test-sized waits.
     VERTEXCHAT_RETRY_INITIAL_BACKOFF_MS: "20",
     VERTEXCHAT_RETRY_MAX_BACKOFF_MS: "100",

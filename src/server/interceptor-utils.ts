@@ -1,0 +1,51 @@
+/**
+ * Two things several interceptors need: the request message of a unary or server-streaming call (read ahead,
+ * then handed on unchanged), and a callback when a response — unary or streamed — is over.
+ */
+import type { Message } from "@bufbuild/protobuf";
+import type { StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "@connectrpc/connect";
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
+
+type Request = UnaryRequest | StreamRequest;
+type Response = UnaryResponse | StreamResponse;
+
+/**
+ * The single request message of a unary or server-streaming call, and a request to pass on in its place. Other
+ * streaming kinds are interactive and are not read ahead (undefined).
+ */
+export async function readRequestMessage(req: Request): Promise<{ message: Message | undefined; req: Request }> {
+  if (!req.stream) return { message: req.message, req };
+  if (req.method.methodKind !== "server_streaming") return { message: undefined, req };
+  const messages: Message[] = [];
+  for await (const message of req.message) messages.push(message);
+  return { message: messages[0], req: { ...req, message: createAsyncIterable(messages) } };
+}
+
+/** Calls `done` once when the response is over: at once for unary, at the end (or failure) of a stream. */
+export function onResponseEnd<R extends Response>(res: R, callback: (error?: unknown) => void): R {
+  let called = false;
+  const done = (error?: unknown) => {
+    if (called) return;
+    called = true;
+    callback(error);
+  };
+  if (!res.stream) {
+    done();
+    return res;
+  }
+  const stream = res as StreamResponse;
+  return {
+    ...stream,
+    message: (async function* () {
+      try {
+        yield* stream.message;
+      } catch (err) {
+        done(err);
+        throw err;
+      } finally {
+        // A caller that goes away ends the stream without an error reaching this generator.
+        done();
+      }
+    })(),
+  } as unknown as R;
+}

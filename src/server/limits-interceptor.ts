@@ -1,0 +1,63 @@
+/**
+ * Per-caller limits: concurrent streams, requests per minute, and tokens per minute (counted from the usage Vertex
+ * reports). Beyond a limit the call is refused with RESOURCE_EXHAUSTED and a RetryInfo saying how long to wait.
+ */
+import type { Interceptor } from "@connectrpc/connect";
+import { exhausted } from "../chat/error-mapping.ts";
+import { RPC_INFO } from "../chat/rpc-info.ts";
+import { CALLER_LIMITS } from "./auth-interceptor.ts";
+import { onResponseEnd } from "./interceptor-utils.ts";
+import type { LimitStore } from "./limits/limit-store.ts";
+
+export function limitsInterceptor(store: LimitStore): Interceptor {
+  return (next) => async (req) => {
+    const limits = req.contextValues.get(CALLER_LIMITS);
+    const info = req.contextValues.get(RPC_INFO);
+    if (!limits || !info || req.service.typeName !== "vertexchat.v1.ChatService") return next(req);
+    const caller = info.caller;
+    if (limits.requestsPerMinute !== undefined) {
+      const wait = await store.takeRequest(caller, limits.requestsPerMinute);
+      if (wait !== undefined) {
+        throw exhausted(
+          `caller ${caller} is over its ${limits.requestsPerMinute} requests per minute`,
+          "CALLER_REQUESTS_PER_MINUTE",
+          wait,
+          { caller },
+        );
+      }
+    }
+    if (limits.tokensPerMinute !== undefined) {
+      const wait = await store.tokensOver(caller, limits.tokensPerMinute);
+      if (wait !== undefined) {
+        throw exhausted(
+          `caller ${caller} used its ${limits.tokensPerMinute} tokens for this minute`,
+          "CALLER_TOKENS_PER_MINUTE",
+          wait,
+          { caller },
+        );
+      }
+    }
+    let release: (() => Promise<void>) | undefined;
+    if (req.method.methodKind === "server_streaming" && limits.concurrentStreams !== undefined) {
+      release = await store.acquireStream(caller, limits.concurrentStreams);
+      if (!release) {
+        throw exhausted(
+          `caller ${caller} already has ${limits.concurrentStreams} streams open`,
+          "CALLER_CONCURRENT_STREAMS",
+          1000,
+          { caller },
+        );
+      }
+    }
+    const finish = () => {
+      void release?.();
+      if (info.totalTokens > 0) void store.addTokens(caller, info.totalTokens).catch(() => undefined);
+    };
+    try {
+      return onResponseEnd(await next(req), finish);
+    } catch (err) {
+      finish();
+      throw err;
+    }
+  };
+}
