@@ -31,6 +31,8 @@ export interface RecordedRequest {
   location: string;
   endpointId: string;
   token: string;
+  /** The W3C trace context the request carried, if any. */
+  traceparent: string | undefined;
   body: WireRequest | undefined;
   status: number;
   /** True when the client went away before the answer was complete. */
@@ -109,6 +111,7 @@ async function handle(
     location,
     endpointId,
     token,
+    traceparent: req.headers.traceparent as string | undefined,
     body: undefined,
     status: 0,
     aborted: false,
