@@ -136,9 +136,21 @@ describe("caller authentication with Google-signed ID tokens", () => {
   });
 
   const bad: [string, Record<string, unknown>, RegExp][] = [
-    ["another audience", { email: "billing@team-a.iam.gserviceaccount.com", aud: "https://elsewhere" }, /the ID token is not valid: .*audience/i],
-    ["an expired token", { email: "billing@team-a.iam.gserviceaccount.com", iat: 1000, exp: 2000 }, /the ID token is not valid: .*(expired|too late)/i],
-    ["an account that is not a caller", { email: "intruder@other.iam.gserviceaccount.com" }, /intruder@other\.iam\.gserviceaccount\.com is not an allowed caller/],
+    [
+      "another audience",
+      { email: "billing@team-a.iam.gserviceaccount.com", aud: "https://elsewhere" },
+      /the ID token is not valid: .*audience/i,
+    ],
+    [
+      "an expired token",
+      { email: "billing@team-a.iam.gserviceaccount.com", iat: 1000, exp: 2000 },
+      /the ID token is not valid: .*(expired|too late)/i,
+    ],
+    [
+      "an account that is not a caller",
+      { email: "intruder@other.iam.gserviceaccount.com" },
+      /intruder@other\.iam\.gserviceaccount\.com is not an allowed caller/,
+    ],
   ];
   for (const [what, claims, message] of bad) {
     test(`${what} → UNAUTHENTICATED`, async () => {
@@ -182,7 +194,10 @@ describe("caller authentication with client certificates (mTLS)", () => {
   const clientWith = (cert?: { cert: string; key: string }) =>
     createClient(
       ChatService,
-      createGrpcTransport({ baseUrl: stack.gateway.url, nodeOptions: { ca: ca.cert, ...(cert ? { cert: cert.cert, key: cert.key } : {}) } }),
+      createGrpcTransport({
+        baseUrl: stack.gateway.url,
+        nodeOptions: { ca: ca.cert, ...(cert ? { cert: cert.cert, key: cert.key } : {}) },
+      }),
     );
 
   test("a certificate from the client CA with an allowed subject is served", async () => {

@@ -71,7 +71,8 @@ function limitTests(name: string, stacks: () => [Stack, Stack]) {
       let served = false;
       for (let i = 0; i < 50 && !served; i++) {
         try {
-          for await (const _ of b.client("grpc").streamChatCompletion(userRequest("third"), as("streamer-key"))) served = true;
+          for await (const _ of b.client("grpc").streamChatCompletion(userRequest("third"), as("streamer-key")))
+            served = true;
         } catch {
           await new Promise((r) => setTimeout(r, 50));
         }

@@ -161,16 +161,14 @@ export class ChatUpstream {
   }
 
   #startSpan(call: UpstreamCall): Span {
-    return trace
-      .getTracer("vertexchat")
-      .startSpan(
-        "POST chat/completions",
-        {
-          kind: SpanKind.CLIENT,
-          attributes: { "server.address": new URL(this.baseUrl).host, "url.full": `${this.baseUrl}/chat/completions` },
-        },
-        call.traceContext ?? context.active(),
-      );
+    return trace.getTracer("vertexchat").startSpan(
+      "POST chat/completions",
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { "server.address": new URL(this.baseUrl).host, "url.full": `${this.baseUrl}/chat/completions` },
+      },
+      call.traceContext ?? context.active(),
+    );
   }
 }
 

@@ -20,6 +20,8 @@ export interface Stack {
   emulator: RunningEmulator;
   gateway: RunningGateway;
   config: Config;
+  /** The gateway's log lines, with `captureLogs`. */
+  logs: Record<string, unknown>[];
   client(protocol?: Protocol, httpVersion?: "1.1" | "2"): Client<typeof ChatService>;
   close(): Promise<void>;
 }
@@ -30,6 +32,8 @@ export interface StackOptions {
   upstreamOrigin?: string;
   /** A routing file to write and use, made from the emulator's origin. */
   routing?: (emulatorOrigin: string) => object;
+  /** Keep the gateway's JSON log lines (info and above) in `Stack.logs`. */
+  captureLogs?: boolean;
 }
 
 export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
@@ -49,14 +53,19 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     VERTEXCHAT_RETRY_MAX_BACKOFF_MS: "100",
     ...env,
   });
+  const logs: Record<string, unknown>[] = [];
+  const logger = options.captureLogs
+    ? pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+    : pino({ level: "silent" });
   const gateway = await startGateway(config, {
-    logger: pino({ level: "silent" }),
+    logger,
     emulator: { origin: upstreamOrigin ?? emulator.origin, token: "test-token" },
   });
   return {
     emulator,
     gateway,
     config,
+    logs,
     client: (protocol = "connect", httpVersion = protocol === "grpc" ? "2" : "1.1") =>
       createClient(ChatService, transportFor(gateway.url, protocol, httpVersion)),
     async close() {

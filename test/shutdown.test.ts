@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { describe, test } from "node:test";
+import { Code, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.ts";
+import { type ChatCompletionStreamResponse, ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
+import { rejection } from "./support/expect-error.ts";
+import { startGatewayProcess } from "./support/gateway-process.ts";
+import { userRequest } from "./support/requests.ts";
+
+describe("graceful shutdown on SIGTERM, end to end", () => {
+  test("health goes NOT_SERVING, new calls are refused, a stream in flight finishes, the process exits 0", async () => {
+    const gateway = await startGatewayProcess({
+      VERTEXCHAT_SHUTDOWN_GRACE_MS: "10000",
+      VERTEXCHAT_EMULATOR_PACING_MS: "0",
+    });
+    const transport = createGrpcTransport({ baseUrl: gateway.url });
+    const health = createClient(Health, transport);
+    const chat = createClient(ChatService, transport);
+    const statuses: Status[] = [];
+    const watching = (async () => {
+      for await (const res of health.watch({ service: "vertexchat.v1.ChatService" })) statuses.push(res.status);
+    })().catch(() => undefined);
+    const events: ChatCompletionStreamResponse[] = [];
+    let sentSignal = false;
+    const exited = once(gateway.child, "exit");
+    for await (const event of chat.streamChatCompletion(userRequest("[[emulate words=20 pacing_ms=60]]"))) {
+      events.push(event);
+      if (!sentSignal) {
+        sentSignal = true;
+        gateway.child.kill("SIGTERM");
+        await new Promise((r) => setTimeout(r, 100));
+        // A new call on a new connection finds nobody listening; on this connection it is refused.
+        const err = await rejection(chat.createChatCompletion(userRequest("too late")));
+        assert.equal(err.code, Code.Unavailable);
+      }
+    }
+    assert.equal(events.at(-1)?.event.case, "finished", "the stream in flight was allowed to finish");
+    const [code] = await exited;
+    assert.equal(code, 0);
+    await watching;
+    assert.deepEqual(statuses.slice(0, 2), [Status.SERVING, Status.NOT_SERVING]);
+    assert.ok(gateway.logs.some((l) => l.includes('"all_calls_finished":true')));
+  });
+
+  test("a stream still running after the grace period ends with UNAVAILABLE, and the process exits 0", async () => {
+    const gateway = await startGatewayProcess({ VERTEXCHAT_SHUTDOWN_GRACE_MS: "300" });
+    const chat = createClient(ChatService, createGrpcTransport({ baseUrl: gateway.url }));
+    const exited = once(gateway.child, "exit");
+    let received = 0;
+    const started = Date.now();
+    const err = await rejection(
+      (async () => {
+        for await (const _ of chat.streamChatCompletion(userRequest("[[emulate words=200 pacing_ms=50]]"))) {
+          if (++received === 2) gateway.child.kill("SIGTERM");
+        }
+      })(),
+    );
+    assert.equal(err.code, Code.Unavailable);
+    assert.match(err.rawMessage, /shutting down/);
+    assert.ok(Date.now() - started < 5000, "ended by the grace period, not by the end of the answer");
+    const [code] = await exited;
+    assert.equal(code, 0);
+  });
+});
