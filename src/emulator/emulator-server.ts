@@ -35,6 +35,8 @@ export interface RecordedRequest {
   traceparent: string | undefined;
   body: WireRequest | undefined;
   status: number;
+  /** Stream chunks written so far (the upstream's progress, to see backpressure reach it). */
+  chunksSent: number;
   /** True when the client went away before the answer was complete. */
   aborted: boolean;
   receivedAt: number;
@@ -112,6 +114,7 @@ async function handle(
     endpointId,
     token,
     traceparent: req.headers.traceparent as string | undefined,
+    chunksSent: 0,
     body: undefined,
     status: 0,
     aborted: false,
@@ -192,10 +195,16 @@ async function handle(
     res.end(JSON.stringify(encodeResponse(answer, encoding)));
     return;
   }
-  await streamChunks(res, encodeChunks(answer, encoding), directives, directives.pacingMs ?? opts.pacingMs ?? 0);
+  await streamChunks(res, encodeChunks(answer, encoding), directives, directives.pacingMs ?? opts.pacingMs ?? 0, entry);
 }
 
-async function streamChunks(res: ServerResponse, chunks: object[], d: Directives, pacingMs: number): Promise<void> {
+async function streamChunks(
+  res: ServerResponse,
+  chunks: object[],
+  d: Directives,
+  pacingMs: number,
+  entry: RecordedRequest,
+): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   for (const [sent, chunk] of chunks.entries()) {
     if (res.destroyed) return;
@@ -208,6 +217,7 @@ async function streamChunks(res: ServerResponse, chunks: object[], d: Directives
       );
     }
     if (pacingMs > 0 && sent > 0) await sleep(pacingMs);
+    entry.chunksSent++;
     if (!res.write(`data: ${JSON.stringify(chunk)}\n\n`)) await once(res, "drain");
   }
   res.end(d.noDone ? "" : "data: [DONE]\n\n");

@@ -25,14 +25,12 @@ import { authInterceptor, PEER_CERTIFICATE } from "./auth-interceptor.ts";
 import { type StreamGauge, streamLimitInterceptor } from "./concurrency-limit.ts";
 import { createHealthService, HealthState, ServingStatus } from "./health.ts";
 import { type LimitStore, MemoryLimitStore } from "./limits/limit-store.ts";
-import { RedisLimitStore } from "./limits/redis-limit-store.ts";
 import { limitsInterceptor } from "./limits-interceptor.ts";
 import { type Listener, listen } from "./listen.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
 import { observeInterceptor } from "./observe-interceptor.ts";
 import { createReflectionServices } from "./reflection.ts";
 import { ShutdownGate } from "./shutdown-gate.ts";
-import { startTracing, tracingInterceptor } from "./tracing.ts";
 import { type EmulatorEndpoint, upstreamClients } from "./upstream-clients.ts";
 import { validationInterceptor } from "./validation-interceptor.ts";
 
@@ -68,11 +66,13 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const callers: Callers = config.callersFile
     ? loadCallersFile(config.callersFile)
     : { callers: [], defaultLimits: noLimits() };
-  const tracing = config.tracing === "on" ? startTracing(config.otlpEndpoint) : undefined;
+  // Tracing and Redis are loaded only when configured: their packages cost memory and start-up time.
+  const tracingModule = config.tracing === "on" ? await import("./tracing.ts") : undefined;
+  const tracing = tracingModule?.startTracing(config.otlpEndpoint);
   const metrics = new Metrics();
   const gate = new ShutdownGate();
   const limitStore: LimitStore = config.redisUrl
-    ? await RedisLimitStore.connect(config.redisUrl)
+    ? await (await import("./limits/redis-limit-store.ts")).RedisLimitStore.connect(config.redisUrl)
     : new MemoryLimitStore();
 
   const service = createChatService({
@@ -106,7 +106,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const interceptors: Interceptor[] = [
     observeInterceptor(logger, metrics),
     gate.interceptor,
-    ...(tracing ? [tracingInterceptor()] : []),
+    ...(tracingModule ? [tracingModule.tracingInterceptor()] : []),
     authInterceptor({
       authenticator: createAuthenticator(config.auth, callers, idTokens),
       openServices: config.openServices,

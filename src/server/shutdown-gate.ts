@@ -6,26 +6,13 @@
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import { onResponseEnd } from "./interceptor-utils.ts";
 
+const SHUTTING_DOWN = "the gateway is shutting down; retry the call (another replica will answer)";
+
 export class ShutdownGate {
   readonly #stop = new AbortController();
-  readonly #stopped: Promise<never>;
   #draining = false;
   #inFlight = 0;
   #idle: (() => void)[] = [];
-
-  constructor() {
-    this.#stopped = new Promise<never>((_, reject) => {
-      this.#stop.signal.addEventListener("abort", () =>
-        reject(
-          new ConnectError(
-            "the gateway is shutting down; retry the call (another replica will answer)",
-            Code.Unavailable,
-          ),
-        ),
-      );
-    });
-    this.#stopped.catch(() => undefined);
-  }
 
   /** Aborted by `stop()`. */
   get stopSignal(): AbortSignal {
@@ -75,7 +62,7 @@ export class ShutdownGate {
       if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
     };
     try {
-      const res = await Promise.race([next(req), this.#stopped]);
+      const res = await this.#unlessStopped(next(req));
       if (!res.stream) return onResponseEnd(res, finish);
       return onResponseEnd({ ...res, message: this.#guard(res.message) } as StreamResponse, finish);
     } catch (err) {
@@ -84,11 +71,34 @@ export class ShutdownGate {
     }
   };
 
+  /**
+   * `work`, or UNAVAILABLE as soon as the gate stops. (Not Promise.race against one long-lived promise: every race
+   * would leave a reaction on it holding its result, so a long stream would keep every message it ever sent.)
+   */
+  #unlessStopped<T>(work: Promise<T>): Promise<T> {
+    const signal = this.#stop.signal;
+    if (signal.aborted) return Promise.reject(new ConnectError(SHUTTING_DOWN, Code.Unavailable));
+    return new Promise<T>((resolve, reject) => {
+      const onStop = () => reject(new ConnectError(SHUTTING_DOWN, Code.Unavailable));
+      signal.addEventListener("abort", onStop, { once: true });
+      work.then(
+        (value) => {
+          signal.removeEventListener("abort", onStop);
+          resolve(value);
+        },
+        (err: unknown) => {
+          signal.removeEventListener("abort", onStop);
+          reject(err);
+        },
+      );
+    });
+  }
+
   async *#guard<T>(messages: AsyncIterable<T>): AsyncGenerator<T> {
     const iterator = messages[Symbol.asyncIterator]();
     try {
       for (;;) {
-        const next = await Promise.race([iterator.next(), this.#stopped]);
+        const next = await this.#unlessStopped(iterator.next());
         if (next.done) return;
         yield next.value;
       }

@@ -1,0 +1,247 @@
+/**
+ * The one load generator for every path: closed-loop workers over a keep-alive connection pool (undici), each
+ * sending its next request when the previous answer is fully read, timing every request with a monotonic clock.
+ * Streams are read as they arrive; the time to the first body byte and the chunks delivered are counted.
+ */
+import { Pool } from "undici";
+import { percentile } from "./stats.ts";
+
+export interface HttpTarget {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | Buffer;
+  /** How streamed chunks are framed: SSE `data:` frames, or Connect envelopes. */
+  framing: "sse" | "connect";
+}
+
+export interface UnaryResult {
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  requests: number;
+  errors: number;
+}
+
+export interface StreamResult {
+  chunksPerSecond: number;
+  ttftP50: number;
+  ttftP99: number;
+  streams: number;
+  errors: number;
+}
+
+function poolFor(url: string, connections: number): { pool: Pool; path: string } {
+  const parsed = new URL(url);
+  return {
+    pool: new Pool(parsed.origin, {
+      connections,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      bodyTimeout: 0,
+      headersTimeout: 0,
+    }),
+    path: parsed.pathname + parsed.search,
+  };
+}
+
+async function run(concurrency: number, durationMs: number, one: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) await one();
+    }),
+  );
+  return performance.now() - started;
+}
+
+export async function unaryLoad(
+  target: HttpTarget,
+  concurrency: number,
+  durationMs: number,
+  warmupMs = 300,
+): Promise<UnaryResult> {
+  const { pool, path } = poolFor(target.url, concurrency);
+  const latencies: number[] = [];
+  let errors = 0;
+  let recording = false;
+  const one = async () => {
+    const t0 = performance.now();
+    try {
+      const res = await pool.request({ path, method: "POST", headers: target.headers, body: target.body });
+      await res.body.arrayBuffer();
+      if (res.statusCode !== 200) errors += recording ? 1 : 0;
+      else if (recording) latencies.push(performance.now() - t0);
+    } catch {
+      if (recording) errors++;
+    }
+  };
+  await run(concurrency, warmupMs, one);
+  recording = true;
+  const elapsed = await run(concurrency, durationMs, one);
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: (latencies.length / elapsed) * 1000,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    requests: latencies.length,
+    errors,
+  };
+}
+
+/** Counts the content chunks of one streamed answer as its bytes arrive. */
+class ChunkCounter {
+  #pending: Buffer = Buffer.alloc(0);
+  chunks = 0;
+  readonly framing: "sse" | "connect";
+  constructor(framing: "sse" | "connect") {
+    this.framing = framing;
+  }
+
+  push(data: Buffer): void {
+    if (this.framing === "sse") {
+      // Every `data: {…}` frame is a chunk; `data: [DONE]` is not.
+      let at = data.indexOf("data: {");
+      while (at >= 0) {
+        this.chunks++;
+        at = data.indexOf("data: {", at + 7);
+      }
+      return;
+    }
+    this.#pending = this.#pending.length ? Buffer.concat([this.#pending, data]) : data;
+    while (this.#pending.length >= 5) {
+      const length = this.#pending.readUInt32BE(1);
+      if (this.#pending.length < 5 + length) break;
+      if (((this.#pending[0] as number) & 0b10) === 0) this.chunks++;
+      this.#pending = this.#pending.subarray(5 + length);
+    }
+  }
+
+  /** The answer's own chunks: the last SSE frame only carries the finish reason; Connect adds started and finished. */
+  content(): number {
+    return Math.max(0, this.chunks - (this.framing === "sse" ? 1 : 2));
+  }
+}
+
+export async function streamLoad(target: HttpTarget, concurrency: number, durationMs: number): Promise<StreamResult> {
+  const { pool, path } = poolFor(target.url, concurrency);
+  const ttfts: number[] = [];
+  let chunks = 0;
+  let errors = 0;
+  const elapsed = await run(concurrency, durationMs, async () => {
+    const t0 = performance.now();
+    const counter = new ChunkCounter(target.framing);
+    try {
+      const res = await pool.request({ path, method: "POST", headers: target.headers, body: target.body });
+      let first = true;
+      for await (const data of res.body) {
+        if (first) {
+          ttfts.push(performance.now() - t0);
+          first = false;
+        }
+        counter.push(data as Buffer);
+      }
+      if (res.statusCode !== 200) errors++;
+      chunks += counter.content();
+    } catch {
+      errors++;
+    }
+  });
+  await pool.close();
+  ttfts.sort((a, b) => a - b);
+  return {
+    chunksPerSecond: (chunks / elapsed) * 1000,
+    ttftP50: percentile(ttfts, 50),
+    ttftP99: percentile(ttfts, 99),
+    streams: ttfts.length,
+    errors,
+  };
+}
+
+/** Opens `count` streams at once and keeps them open until `release` resolves; resolves when all have started. */
+export async function holdStreams(
+  target: HttpTarget,
+  count: number,
+): Promise<{ started: number; close(): Promise<void> }> {
+  const { pool, path } = poolFor(target.url, count);
+  const controller = new AbortController();
+  let started = 0;
+  const firstBytes: Promise<void>[] = [];
+  const done: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    let markStarted: () => void = () => undefined;
+    firstBytes.push(new Promise<void>((resolve) => (markStarted = resolve)));
+    done.push(
+      (async () => {
+        try {
+          const res = await pool.request({
+            path,
+            method: "POST",
+            headers: target.headers,
+            body: target.body,
+            signal: controller.signal,
+          });
+          let first = true;
+          for await (const _ of res.body) {
+            if (first) {
+              first = false;
+              started++;
+              markStarted();
+            }
+          }
+        } catch {
+          // aborted at the end, or refused
+        } finally {
+          markStarted();
+        }
+      })(),
+    );
+  }
+  await Promise.race([Promise.all(firstBytes), new Promise((r) => setTimeout(r, 60_000))]);
+  return {
+    started,
+    close: async () => {
+      controller.abort();
+      await Promise.allSettled(done);
+      await pool.destroy();
+    },
+  };
+}
+
+/** Reads `count` streams slowly (a pause after every chunk read) for `durationMs`. */
+export async function slowReaders(
+  target: HttpTarget,
+  count: number,
+  durationMs: number,
+  pauseMs: number,
+): Promise<number> {
+  const { pool, path } = poolFor(target.url, count);
+  const controller = new AbortController();
+  let received = 0;
+  const readers = Array.from({ length: count }, async () => {
+    try {
+      const res = await pool.request({
+        path,
+        method: "POST",
+        headers: target.headers,
+        body: target.body,
+        signal: controller.signal,
+      });
+      for await (const data of res.body) {
+        received += (data as Buffer).length;
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
+    } catch {
+      // aborted at the end
+    }
+  });
+  await new Promise((r) => setTimeout(r, durationMs));
+  controller.abort();
+  await Promise.allSettled(readers);
+  await pool.destroy();
+  return received;
+}

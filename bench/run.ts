@@ -1,0 +1,337 @@
+/**
+ * `npm run bench`: what vertexchat adds, measured side by side in one run on this machine, against the same local
+ * emulator upstream: direct calls, the thinnest Node proxy, vertexchat (Connect JSON and gRPC), and Portkey's
+ * open-source gateway; unary at several concurrencies, streaming, memory with 1,000 open streams and slow readers,
+ * the load generator's own ceiling, and how fast a cancelled call's upstream request is aborted. Medians over
+ * rounds; writes bench/RESULTS.md. `--smoke` runs a few seconds of everything but Portkey (the test suite does).
+ */
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { startEmulator } from "../src/emulator/emulator-server.ts";
+import { startMetadataServer } from "../test/support/metadata-server.ts";
+import { grpcUnaryLoad } from "./grpc-load.ts";
+import { type HttpTarget, holdStreams, slowReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
+import {
+  type Proc,
+  root,
+  startBareProxy,
+  startCeilingServer,
+  startEmulatorProcess,
+  startGatewayProcess,
+  startPortkey,
+} from "./servers.ts";
+import { fmt, median } from "./stats.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    out: { type: "string" },
+  },
+});
+const smoke = args.smoke;
+const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
+const durationMs = Number(args.seconds ?? (smoke ? 0.4 : 3)) * 1000;
+const concurrencies = smoke ? [1, 16] : [1, 16, 64, 256];
+const streamSizes = smoke ? [50] : [50, 500];
+const streamConcurrency = smoke ? 4 : 16;
+const memoryStreams = smoke ? 50 : 1000;
+const lines: string[] = [];
+const say = (line = "") => {
+  console.log(line);
+  lines.push(line);
+};
+
+const MODEL = "google/gemini-2.5-flash";
+const openaiBody = (text: string, stream: boolean) =>
+  JSON.stringify({ model: MODEL, messages: [{ role: "user", content: text }], ...(stream ? { stream: true } : {}) });
+const contractBody = (text: string) =>
+  JSON.stringify({ model: MODEL, messages: [{ role: "ROLE_USER", content: [{ text }] }] });
+const envelope = (json: string) => {
+  const payload = Buffer.from(json);
+  const frame = Buffer.alloc(5 + payload.length);
+  frame.writeUInt32BE(payload.length, 1);
+  payload.copy(frame, 5);
+  return frame;
+};
+
+const metadata = await startMetadataServer({ expiresInSeconds: 3600 });
+const procs: Proc[] = [];
+const started = async (p: Promise<Proc>) => {
+  const proc = await p;
+  procs.push(proc);
+  return proc;
+};
+
+try {
+  const emulator = await started(startEmulatorProcess(0));
+  const chatUrl = `${emulator.origin}/v1/projects/bench/locations/global/endpoints/openapi/chat/completions`;
+  const baseUrl = chatUrl.replace(/\/chat\/completions$/, "");
+  const gateway = await started(startGatewayProcess(emulator.origin, metadata.host));
+  const proxy = await started(startBareProxy(chatUrl));
+  const ceiling = await started(startCeilingServer());
+  const portkey = smoke ? undefined : await started(startPortkey());
+
+  const auth = { authorization: "Bearer bench-token", "content-type": "application/json" };
+  const unaryTargets = (text: string): HttpTarget[] => [
+    { name: "direct", url: chatUrl, headers: auth, body: openaiBody(text, false), framing: "sse" },
+    { name: "bare proxy", url: `${proxy.origin}/`, headers: auth, body: openaiBody(text, false), framing: "sse" },
+    {
+      name: "vertexchat",
+      url: `${gateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
+      headers: { "content-type": "application/json", "connect-protocol-version": "1" },
+      body: contractBody(text),
+      framing: "connect",
+    },
+    ...(portkey
+      ? [
+          {
+            name: "portkey",
+            url: `${portkey.origin}/v1/chat/completions`,
+            headers: { ...auth, "x-portkey-provider": "openai", "x-portkey-custom-host": baseUrl },
+            body: openaiBody(text, false),
+            framing: "sse" as const,
+          },
+        ]
+      : []),
+  ];
+  const streamTargets = (text: string): HttpTarget[] =>
+    unaryTargets(text).map((t) =>
+      t.name === "vertexchat"
+        ? {
+            ...t,
+            url: `${gateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
+            headers: { "content-type": "application/connect+json" },
+            body: envelope(contractBody(text)),
+          }
+        : { ...t, body: openaiBody(text, true) },
+    );
+
+  say(`# vertexchat benchmark`);
+  say();
+  say(
+    `${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"} · ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version} · ${smoke ? "SMOKE RUN (numbers not meaningful)" : `${rounds} rounds × ${durationMs / 1000} s per cell`}`,
+  );
+  say();
+  say(
+    "Reproduce: `npm ci && npm run bench` (writes this file). Every path and the load generator share the machine's cores; compare within this run, not across runs.",
+  );
+  say();
+
+  // 1. The load generator's ceiling.
+  const ceilingRuns = [];
+  for (let r = 0; r < rounds; r++) {
+    ceilingRuns.push(
+      await unaryLoad(
+        { name: "ceiling", url: `${ceiling.origin}/`, headers: auth, body: "{}", framing: "sse" },
+        64,
+        durationMs,
+      ),
+    );
+  }
+  const ceilingRps = median(ceilingRuns.map((r) => r.rps));
+  say(`## Load generator ceiling`);
+  say();
+  say(
+    `A server that answers at once: ${fmt(ceilingRps, 0)} requests/s at concurrency 64 (p50 ${fmt(median(ceilingRuns.map((r) => r.p50)), 3)} ms). Throughputs near this number are limited by the generator, not the path.`,
+  );
+  say();
+
+  // 2. Unary.
+  say(`## Unary (answer of 8 words)`);
+  say();
+  say(
+    "| concurrency | path | requests/s | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms | vs proxy rps | errors |",
+  );
+  say("|---|---|---|---|---|---|---|---|---|---|");
+  const unarySummary = new Map<string, { rps: number; addedP50: number; addedP99: number }>();
+  for (const c of concurrencies) {
+    const results = new Map<string, UnaryResult[]>();
+    for (let r = 0; r < rounds; r++) {
+      const targets = unaryTargets(`bench unary c${c} round ${r}`);
+      // Rotate the order each round so no path always runs first (or last) on a warming machine.
+      for (let i = 0; i < targets.length; i++) {
+        const target = targets[(i + r) % targets.length] as HttpTarget;
+        const result = await unaryLoad(target, c, durationMs);
+        results.set(target.name, [...(results.get(target.name) ?? []), result]);
+      }
+      const grpc = await grpcUnaryLoad(gateway.origin, `bench grpc c${c} round ${r}`, c, durationMs);
+      results.set("vertexchat gRPC", [...(results.get("vertexchat gRPC") ?? []), grpc]);
+    }
+    const direct = results.get("direct") ?? [];
+    const proxyRps = median((results.get("bare proxy") ?? []).map((x) => x.rps));
+    for (const [name, runs] of results) {
+      const addedP50 = median(runs.map((x, i) => x.p50 - (direct[i]?.p50 ?? Number.NaN)));
+      const addedP99 = median(runs.map((x, i) => x.p99 - (direct[i]?.p99 ?? Number.NaN)));
+      const rps = median(runs.map((x) => x.rps));
+      unarySummary.set(`${name}@${c}`, { rps, addedP50, addedP99 });
+      const errors = runs.reduce((n, x) => n + x.errors, 0);
+      say(
+        `| ${c} | ${name} | ${fmt(rps, 0)} | ${fmt(median(runs.map((x) => x.p50)), 3)} | ${fmt(median(runs.map((x) => x.p90)), 3)} | ${fmt(median(runs.map((x) => x.p99)), 3)} | ${name === "direct" ? "—" : fmt(addedP50, 3)} | ${name === "direct" ? "—" : fmt(addedP99, 3)} | ${fmt(rps / proxyRps, 2)} | ${errors} |`,
+      );
+    }
+  }
+  say();
+
+  // 3. Streaming.
+  say(`## Streaming (concurrency ${streamConcurrency})`);
+  say();
+  say(
+    "| chunks per answer | path | chunks/s delivered | TTFT p50 ms | TTFT p99 ms | added TTFT p50 ms | vs proxy chunks/s | streams | errors |",
+  );
+  say("|---|---|---|---|---|---|---|---|---|");
+  const streamSummary = new Map<string, { chunksPerSecond: number; addedTtft: number }>();
+  for (const words of streamSizes) {
+    const results = new Map<string, Awaited<ReturnType<typeof streamLoad>>[]>();
+    for (let r = 0; r < rounds; r++) {
+      const targets = streamTargets(`stream ${words} round ${r} [[emulate words=${words}]]`);
+      for (let i = 0; i < targets.length; i++) {
+        const target = targets[(i + r) % targets.length] as HttpTarget;
+        results.set(target.name, [
+          ...(results.get(target.name) ?? []),
+          await streamLoad(target, streamConcurrency, durationMs),
+        ]);
+      }
+    }
+    const direct = results.get("direct") ?? [];
+    const proxyCps = median((results.get("bare proxy") ?? []).map((x) => x.chunksPerSecond));
+    for (const [name, runs] of results) {
+      const cps = median(runs.map((x) => x.chunksPerSecond));
+      const addedTtft = median(runs.map((x, i) => x.ttftP50 - (direct[i]?.ttftP50 ?? Number.NaN)));
+      streamSummary.set(`${name}@${words}`, { chunksPerSecond: cps, addedTtft });
+      const errors = runs.reduce((n, x) => n + x.errors, 0);
+      const failing = errors > 0 && runs.every((x) => x.streams === x.errors);
+      say(
+        `| ${words} | ${name} | ${failing ? "failed" : fmt(cps, 0)} | ${fmt(median(runs.map((x) => x.ttftP50)), 3)} | ${fmt(median(runs.map((x) => x.ttftP99)), 3)} | ${name === "direct" ? "—" : fmt(addedTtft, 3)} | ${fmt(cps / proxyCps, 2)} | ${runs.reduce((n, x) => n + x.streams, 0)} | ${errors} |`,
+      );
+    }
+  }
+  say();
+
+  // 4. Memory.
+  const slowEmulator = await started(startEmulatorProcess(200));
+  const memGateway = await started(startGatewayProcess(slowEmulator.origin, metadata.host));
+  const memTarget = (text: string): HttpTarget => ({
+    name: "vertexchat",
+    url: `${memGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
+    headers: { "content-type": "application/connect+json" },
+    body: envelope(contractBody(text)),
+    framing: "connect",
+  });
+  await unaryLoad(
+    {
+      ...memTarget("warm"),
+      url: `${memGateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
+      headers: { "content-type": "application/json" },
+      body: contractBody("warm"),
+    },
+    4,
+    500,
+  );
+  const idle = memGateway.rss();
+  const held = await holdStreams(memTarget("[[emulate words=300]]"), memoryStreams);
+  await new Promise((r) => setTimeout(r, 1000));
+  const holding = memGateway.rss();
+  await held.close();
+  say(`## Memory`);
+  say();
+  say(
+    `${held.started} of ${memoryStreams} concurrent streams open on a slow upstream (one chunk per 200 ms): gateway resident memory ${fmt(holding / 2 ** 20, 1)} MiB (idle ${fmt(idle / 2 ** 20, 1)} MiB), ${fmt((holding - idle) / Math.max(1, held.started) / 1024, 1)} KiB per stream.`,
+  );
+  // Slow readers: an upstream that writes as fast as it can, callers that read slowly. The emulator runs in this
+  // process here so that its own progress (chunks written) can be compared with what the callers took.
+  const fastRecorder = await startEmulator({ pacingMs: 0 });
+  const slowGateway = await started(startGatewayProcess(fastRecorder.origin, metadata.host));
+  const samples: number[] = [];
+  const sampler = setInterval(() => samples.push(slowGateway.rss()), 250);
+  const before = slowGateway.rss();
+  const readers = smoke ? 3 : 20;
+  const readMs = smoke ? 1500 : 8000;
+  const received = await slowReaders(
+    {
+      name: "vertexchat",
+      url: `${slowGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
+      headers: { "content-type": "application/connect+json" },
+      body: envelope(contractBody("[[emulate words=200000]]")),
+      framing: "connect",
+    },
+    readers,
+    readMs,
+    20,
+  );
+  clearInterval(sampler);
+  const upstreamChunks = fastRecorder.requests.reduce((n, r) => n + r.chunksSent, 0);
+  await fastRecorder.close();
+  say();
+  say(
+    `${readers} slow readers (20 ms pause after every read) of 200,000-chunk answers that the upstream would write at full speed, for ${readMs / 1000} s: the readers took ${fmt(received / 2 ** 20, 1)} MiB (≈ ${fmt(received / 110, 0)} chunks); the upstream was let to write ${upstreamChunks} of ${readers * 200_000} chunks — backpressure holds it back instead of the gateway buffering. Gateway resident memory ${fmt(before / 2 ** 20, 1)} MiB before, at most ${fmt(Math.max(before, ...samples) / 2 ** 20, 1)} MiB during (V8's heap grows under the allocation rate; nothing is retained).`,
+  );
+  say();
+
+  // 5. Cancellation: how soon the upstream request is aborted after the caller cancels.
+  const recorder = await startEmulator({ pacingMs: 20 });
+  const cancelGateway = await started(startGatewayProcess(recorder.origin, metadata.host));
+  const delays: number[] = [];
+  for (let i = 0; i < (smoke ? 2 : 10); i++) {
+    const controller = new AbortController();
+    const res = await fetch(`${cancelGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json" },
+      body: envelope(contractBody(`cancel ${i} [[emulate words=500]]`)),
+      signal: controller.signal,
+    });
+    const reader = res.body?.getReader();
+    await reader?.read();
+    const abortedAt = Date.now();
+    controller.abort();
+    const entry = recorder.requests.at(-1);
+    for (let t = 0; t < 200 && !entry?.closedAt; t++) await new Promise((r) => setTimeout(r, 5));
+    delays.push((entry?.closedAt ?? Number.NaN) - abortedAt);
+  }
+  await recorder.close();
+  say(`## Cancellation`);
+  say();
+  say(
+    `A caller cancels a stream after its first chunk: the gateway aborted its upstream request ${fmt(median(delays), 0)} ms later (median of ${delays.length}; max ${fmt(Math.max(...delays), 0)} ms). Target: under 100 ms.`,
+  );
+  say();
+
+  // 6. Against the targets.
+  const u = (k: string) => unarySummary.get(k);
+  const s = (k: string) => streamSummary.get(k);
+  const c64 = concurrencies.includes(64) ? 64 : concurrencies.at(-1);
+  say(`## Targets`);
+  say();
+  say("| target | measured | met |");
+  say("|---|---|---|");
+  const row = (what: string, value: number, ok: boolean, unit = "") =>
+    say(`| ${what} | ${fmt(value, 3)}${unit} | ${Number.isFinite(value) ? (ok ? "yes" : "**no**") : "—"} |`);
+  const added1 = u("vertexchat@1");
+  row("unary c=1: added latency p50 ≤ 0.5 ms", added1?.addedP50 ?? Number.NaN, (added1?.addedP50 ?? 9) <= 0.5, " ms");
+  row("unary c=1: added latency p99 ≤ 2 ms", added1?.addedP99 ?? Number.NaN, (added1?.addedP99 ?? 9) <= 2, " ms");
+  const vc64 = u(`vertexchat@${c64}`)?.rps ?? Number.NaN;
+  const pk64 = u(`portkey@${c64}`)?.rps ?? Number.NaN;
+  const px64 = u(`bare proxy@${c64}`)?.rps ?? Number.NaN;
+  row(`unary c=${c64}: throughput ≥ 2× Portkey's`, vc64 / pk64, vc64 / pk64 >= 2, "×");
+  row(`unary c=${c64}: throughput ≥ 0.7× the bare proxy's`, vc64 / px64, vc64 / px64 >= 0.7, "×");
+  const vs50 = s("vertexchat@50");
+  const px50 = s("bare proxy@50");
+  row(
+    `streaming 50 chunks c=${streamConcurrency}: ≥ 0.5× the proxy's chunks/s`,
+    (vs50?.chunksPerSecond ?? Number.NaN) / (px50?.chunksPerSecond ?? Number.NaN),
+    (vs50?.chunksPerSecond ?? 0) / (px50?.chunksPerSecond ?? 1) >= 0.5,
+    "×",
+  );
+  row("streaming: added TTFT p50 ≤ 1 ms", vs50?.addedTtft ?? Number.NaN, (vs50?.addedTtft ?? 9) <= 1, " ms");
+  row(`resident memory at ${memoryStreams} streams ≤ 256 MiB`, holding / 2 ** 20, holding / 2 ** 20 <= 256, " MiB");
+  row("cancellation reaches the upstream in < 100 ms", median(delays), median(delays) < 100, " ms");
+  say();
+  if (!smoke) writeFileSync(args.out ?? `${root}bench/RESULTS.md`, `${lines.join("\n")}\n`);
+} finally {
+  await Promise.allSettled(procs.map((p) => p.stop()));
+  await metadata.close();
+}
+// Pools and servers of the load generator keep idle keep-alive sockets; the measurements are done.
+process.exit(0);
