@@ -46,7 +46,7 @@ function poolFor(url: string, connections: number): { pool: Pool; path: string }
   };
 }
 
-async function run(concurrency: number, durationMs: number, one: () => Promise<void>): Promise<number> {
+export async function run(concurrency: number, durationMs: number, one: () => Promise<void>): Promise<number> {
   const started = performance.now();
   const deadline = started + durationMs;
   await Promise.all(
@@ -82,9 +82,14 @@ export async function unaryLoad(
   recording = true;
   const elapsed = await run(concurrency, durationMs, one);
   await pool.close();
+  return unaryResult(latencies, elapsed, errors);
+}
+
+/** Throughput and latency percentiles of the requests recorded over `elapsedMs`. */
+export function unaryResult(latencies: number[], elapsedMs: number, errors: number): UnaryResult {
   latencies.sort((a, b) => a - b);
   return {
-    rps: (latencies.length / elapsed) * 1000,
+    rps: (latencies.length / elapsedMs) * 1000,
     p50: percentile(latencies, 50),
     p90: percentile(latencies, 90),
     p99: percentile(latencies, 99),

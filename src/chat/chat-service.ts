@@ -19,6 +19,7 @@ import { fromUpstreamResponse, responseAsChunk } from "../translate/from-upstrea
 import { IncompleteStreamError, StreamTranslator } from "../translate/from-upstream-stream.ts";
 import { type GoogleFieldsPlacement, toUpstreamRequest } from "../translate/to-upstream-request.ts";
 import type { StreamLimits, UpstreamCall } from "../upstream/chat-upstream.ts";
+import { linkedAbort } from "../upstream/linked-abort.ts";
 import { type RetryPolicy, withRetries } from "../upstream/retry-policy.ts";
 import { toUpstreamError, UpstreamError } from "../upstream/upstream-failure.ts";
 import type { WireChunk } from "../wire/vertex-wire.ts";
@@ -77,11 +78,9 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       ctx.timeoutMs() ?? opts.defaultTimeoutMs,
       route.maxTimeoutMs ?? Number.POSITIVE_INFINITY,
     );
-    const call: UpstreamCall = {
-      signal: opts.stopSignal ? AbortSignal.any([ctx.signal, opts.stopSignal]) : ctx.signal,
-      timeoutMs,
-      traceContext: ctx.values.get(TRACE_CONTEXT),
-    };
+    // Aborted by the caller (cancel, disconnect, deadline) or by the gateway stopping for good.
+    const abort = linkedAbort([ctx.signal, opts.stopSignal]);
+    const call: UpstreamCall = { signal: abort.signal, timeoutMs, traceContext: ctx.values.get(TRACE_CONTEXT) };
     const info = ctx.values.get(RPC_INFO);
     const served = { target: route.targets[0] as Target };
     /** Tries each target in turn (failover), then retries; records where the call went. */
@@ -146,10 +145,16 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       model: route.upstreamModel ?? "",
       location: served.target.location,
     });
-    return { route, upstreamRequest, call, attempt, servedBy, failureContext };
+    return { route, upstreamRequest, call, attempt, servedBy, failureContext, release: abort.release };
   }
 
   function fail(err: unknown, context: FailureContext, ctx: HandlerContext): ConnectError {
+    if (opts.stopSignal?.aborted && !ctx.signal.aborted) {
+      return new ConnectError(
+        "the gateway is shutting down; retry the call (another replica will answer)",
+        Code.Unavailable,
+      );
+    }
     if (err instanceof ConnectError) return err;
     if (err instanceof IncompleteStreamError) {
       return upstreamFailureToConnectError({ kind: "stream", message: err.message }, context);
@@ -166,7 +171,7 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
 
   return {
     async createChatCompletion(req, ctx) {
-      const { route, upstreamRequest, call, attempt, servedBy, failureContext } = prepare(req, false, ctx);
+      const { route, upstreamRequest, call, attempt, servedBy, failureContext, release } = prepare(req, false, ctx);
       try {
         const response = await attempt((target) => target.upstream.complete(upstreamRequest.body, call));
         const result = fromUpstreamResponse(response, {
@@ -178,13 +183,16 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
         return result;
       } catch (err) {
         throw fail(err, failureContext(), ctx);
+      } finally {
+        release();
       }
     },
 
     async *streamChatCompletion(req, ctx): AsyncGenerator<ChatCompletionStreamResponse> {
       const started = performance.now();
-      const { route, upstreamRequest, call, attempt, servedBy, failureContext } = prepare(req, true, ctx);
+      const { route, upstreamRequest, call, attempt, servedBy, failureContext, release } = prepare(req, true, ctx);
       if (route.streaming === "reject") {
+        release();
         throw new ConnectError(
           `model ${JSON.stringify(req.model)} is served by ${route.upstreamName}, a shared-DNS Model Garden endpoint, which cannot stream; call CreateChatCompletion, or deploy the model behind a dedicated endpoint`,
           Code.FailedPrecondition,
@@ -223,6 +231,8 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
         }
       } catch (err) {
         throw fail(err, failureContext(), ctx);
+      } finally {
+        release();
       }
     },
 

@@ -19,6 +19,11 @@ export interface RpcInfo {
   totalTokens: number;
   /** Milliseconds from the call's start to the first answer event sent (streams only). */
   timeToFirstTokenMs: number | undefined;
+  /**
+   * Called once when the call is over (a stream: at its end or failure), by the one interceptor that watches the
+   * response; other interceptors register here instead of each wrapping the stream again.
+   */
+  onEnd: ((error?: unknown) => void)[];
 }
 
 export function newRpcInfo(requestId: string): RpcInfo {
@@ -34,6 +39,7 @@ export function newRpcInfo(requestId: string): RpcInfo {
     reasoningTokens: 0,
     totalTokens: 0,
     timeToFirstTokenMs: undefined,
+    onEnd: [],
   };
 }
 

@@ -4,7 +4,8 @@
  */
 import type { Interceptor } from "@connectrpc/connect";
 import { exhausted } from "../chat/error-mapping.ts";
-import { onResponseEnd } from "./interceptor-utils.ts";
+import { RPC_INFO } from "../chat/rpc-info.ts";
+import { whenCallEnds } from "./interceptor-utils.ts";
 
 export interface StreamGauge {
   /** Streams open now. */
@@ -27,7 +28,7 @@ export function streamLimitInterceptor(maxStreams: number): { interceptor: Inter
     }
     active++;
     try {
-      return onResponseEnd(await next(req), () => active--);
+      return whenCallEnds(req.contextValues.get(RPC_INFO), await next(req), () => active--);
     } catch (err) {
       active--;
       throw err;

@@ -5,6 +5,7 @@
 import type { Message } from "@bufbuild/protobuf";
 import type { StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import type { RpcInfo } from "../chat/rpc-info.ts";
 
 type Request = UnaryRequest | StreamRequest;
 type Response = UnaryResponse | StreamResponse;
@@ -48,4 +49,18 @@ export function onResponseEnd<R extends Response>(res: R, callback: (error?: unk
       }
     })(),
   } as unknown as R;
+}
+
+/**
+ * Runs `callback` when the call is over, through the RPC's end callbacks (one stream wrapper for every interceptor,
+ * not one each), or by wrapping the response when the call has no RPC info.
+ */
+export function whenCallEnds<R extends Response>(
+  info: RpcInfo | undefined,
+  res: R,
+  callback: (error?: unknown) => void,
+): R {
+  if (!info) return onResponseEnd(res, callback);
+  info.onEnd.push(callback);
+  return res;
 }

@@ -6,7 +6,7 @@ import type { Interceptor } from "@connectrpc/connect";
 import { exhausted } from "../chat/error-mapping.ts";
 import { RPC_INFO } from "../chat/rpc-info.ts";
 import { CALLER_LIMITS } from "./auth-interceptor.ts";
-import { onResponseEnd } from "./interceptor-utils.ts";
+import { whenCallEnds } from "./interceptor-utils.ts";
 import type { LimitStore } from "./limits/limit-store.ts";
 
 export function limitsInterceptor(store: LimitStore): Interceptor {
@@ -54,7 +54,7 @@ export function limitsInterceptor(store: LimitStore): Interceptor {
       if (info.totalTokens > 0) void store.addTokens(caller, info.totalTokens).catch(() => undefined);
     };
     try {
-      return onResponseEnd(await next(req), finish);
+      return whenCallEnds(info, await next(req), finish);
     } catch (err) {
       finish();
       throw err;

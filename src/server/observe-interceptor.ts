@@ -26,6 +26,7 @@ export function observeInterceptor(logger: Logger, observer: RpcObserver): Inter
     const method = `${req.service.typeName}/${req.method.name}`;
     observer.started(method);
     const done = (err?: unknown) => {
+      for (const callback of info.onEnd) callback(err);
       const seconds = (performance.now() - started) / 1000;
       const error = err === undefined ? undefined : ConnectError.from(err);
       const code = error ? Code[error.code] : "OK";

@@ -3,10 +3,11 @@
  * answer); calls in flight go on until they finish or `stop()` ends them with UNAVAILABLE, which also aborts their
  * upstream requests (through `stopSignal`).
  */
-import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
-import { onResponseEnd } from "./interceptor-utils.ts";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { RPC_INFO } from "../chat/rpc-info.ts";
+import { whenCallEnds } from "./interceptor-utils.ts";
 
-const SHUTTING_DOWN = "the gateway is shutting down; retry the call (another replica will answer)";
+export const SHUTTING_DOWN = "the gateway is shutting down; retry the call (another replica will answer)";
 
 export class ShutdownGate {
   readonly #stop = new AbortController();
@@ -46,13 +47,13 @@ export class ShutdownGate {
     this.#stop.abort();
   }
 
+  /**
+   * Refuses calls while draining and counts those in flight. It does not race each message against the stop:
+   * `stop()` aborts `stopSignal`, which aborts every upstream request, so the calls end at once (as UNAVAILABLE,
+   * see chat-service.ts) without a wrapper on every streamed message.
+   */
   readonly interceptor: Interceptor = (next) => async (req) => {
-    if (this.#draining) {
-      throw new ConnectError(
-        "the gateway is shutting down; retry the call (another replica will answer)",
-        Code.Unavailable,
-      );
-    }
+    if (this.#draining) throw new ConnectError(SHUTTING_DOWN, Code.Unavailable);
     // A health Watch never ends by itself: it must not hold shutdown for the whole grace period.
     const counted = req.method.name !== "Watch";
     if (counted) this.#inFlight++;
@@ -62,48 +63,10 @@ export class ShutdownGate {
       if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
     };
     try {
-      const res = await this.#unlessStopped(next(req));
-      if (!res.stream) return onResponseEnd(res, finish);
-      return onResponseEnd({ ...res, message: this.#guard(res.message) } as StreamResponse, finish);
+      return whenCallEnds(req.contextValues.get(RPC_INFO), await next(req), finish);
     } catch (err) {
       finish();
       throw err;
     }
   };
-
-  /**
-   * `work`, or UNAVAILABLE as soon as the gate stops. (Not Promise.race against one long-lived promise: every race
-   * would leave a reaction on it holding its result, so a long stream would keep every message it ever sent.)
-   */
-  #unlessStopped<T>(work: Promise<T>): Promise<T> {
-    const signal = this.#stop.signal;
-    if (signal.aborted) return Promise.reject(new ConnectError(SHUTTING_DOWN, Code.Unavailable));
-    return new Promise<T>((resolve, reject) => {
-      const onStop = () => reject(new ConnectError(SHUTTING_DOWN, Code.Unavailable));
-      signal.addEventListener("abort", onStop, { once: true });
-      work.then(
-        (value) => {
-          signal.removeEventListener("abort", onStop);
-          resolve(value);
-        },
-        (err: unknown) => {
-          signal.removeEventListener("abort", onStop);
-          reject(err);
-        },
-      );
-    });
-  }
-
-  async *#guard<T>(messages: AsyncIterable<T>): AsyncGenerator<T> {
-    const iterator = messages[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        const next = await this.#unlessStopped(iterator.next());
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      void iterator.return?.();
-    }
-  }
 }

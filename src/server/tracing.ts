@@ -11,8 +11,8 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
-import { TRACE_CONTEXT } from "../chat/rpc-info.ts";
-import { onResponseEnd } from "./interceptor-utils.ts";
+import { RPC_INFO, TRACE_CONTEXT } from "../chat/rpc-info.ts";
+import { whenCallEnds } from "./interceptor-utils.ts";
 
 export function startTracing(endpoint: string): { shutdown(): Promise<void> } {
   const provider = new TracerProvider({
@@ -56,7 +56,7 @@ export function tracingInterceptor(): Interceptor {
       span.end();
     };
     try {
-      return onResponseEnd(await next(req), end);
+      return whenCallEnds(req.contextValues.get(RPC_INFO), await next(req), end);
     } catch (err) {
       end(err);
       throw err;

@@ -7,6 +7,7 @@ import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources";
 import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.ts";
 import { type DoneState, watchForDone } from "./done-watcher.ts";
+import { linkedAbort } from "./linked-abort.ts";
 import type { TokenSource } from "./token-source.ts";
 import { toUpstreamError, UpstreamError } from "./upstream-failure.ts";
 import { checkChunk, checkResponse } from "./wire-shape.ts";
@@ -80,16 +81,28 @@ export class ChatUpstream {
    * stream (one that ends without `data: [DONE]`).
    */
   async stream(body: WireRequest, call: UpstreamCall, limits: StreamLimits): Promise<AsyncIterable<WireChunk>> {
-    const stall = new AbortController();
-    let timer = setTimeout(
-      () => stall.abort(stalled("first chunk", limits.firstChunkTimeoutMs)),
-      limits.firstChunkTimeoutMs,
-    );
-    const rearm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => stall.abort(stalled("next chunk", limits.idleTimeoutMs)), limits.idleTimeoutMs);
+    // One timer for the whole stream: each chunk only notes the time; the timer re-arms itself for what is left.
+    const abort = linkedAbort([call.signal]);
+    let stalled: UpstreamError | undefined;
+    let lastChunkAt = performance.now();
+    let limitMs = limits.firstChunkTimeoutMs;
+    let what = "first chunk";
+    const check = () => {
+      const left = lastChunkAt + limitMs - performance.now();
+      if (left > 0) {
+        timer = setTimeout(check, left);
+        return;
+      }
+      stalled = new UpstreamError({ kind: "stalled", message: `the upstream sent no ${what} within ${limitMs} ms` });
+      abort.abort(stalled);
     };
-    const signal = AbortSignal.any([call.signal, stall.signal]);
+    let timer = setTimeout(check, limitMs);
+    const onChunk = () => {
+      lastChunkAt = performance.now();
+      limitMs = limits.idleTimeoutMs;
+      what = "next chunk";
+    };
+    const signal = abort.signal;
     const span = this.#startSpan(call);
     let opened: { data: AsyncIterable<unknown>; response: Response };
     try {
@@ -103,7 +116,8 @@ export class ChatUpstream {
       );
     } catch (err) {
       clearTimeout(timer);
-      const error = stall.signal.aborted ? stall.signal.reason : err;
+      abort.release();
+      const error = stalled ?? err;
       endSpan(span, error);
       throw error;
     }
@@ -111,20 +125,20 @@ export class ChatUpstream {
     return (async function* () {
       try {
         for await (const chunk of opened.data) {
-          rearm();
+          onChunk();
           yield checkChunk(chunk);
         }
       } catch (err) {
-        const error =
-          stall.signal.aborted && !call.signal.aborted ? stall.signal.reason : midStream(toUpstreamError(err));
+        const error = stalled && !call.signal.aborted ? stalled : midStream(toUpstreamError(err));
         endSpan(span, error);
         throw error;
       } finally {
         clearTimeout(timer);
+        abort.release();
       }
       // The openai client ends an aborted iteration quietly, so a stall shows here rather than as an error.
       let ending: UpstreamError | undefined;
-      if (stall.signal.aborted && !call.signal.aborted) ending = stall.signal.reason as UpstreamError;
+      if (stalled && !call.signal.aborted) ending = stalled;
       else if (done && !done.sawDone) {
         ending = new UpstreamError({ kind: "stream", message: "the upstream stream ended without data: [DONE]" });
       }
@@ -188,8 +202,4 @@ function midStream(error: UpstreamError): UpstreamError {
     { kind: "stream", message: `the connection broke mid-stream: ${error.failure.message}` },
     { cause: error },
   );
-}
-
-function stalled(what: string, ms: number): UpstreamError {
-  return new UpstreamError({ kind: "stalled", message: `the upstream sent no ${what} within ${ms} ms` });
 }

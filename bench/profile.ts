@@ -1,0 +1,63 @@
+/**
+ * `node bench/profile.ts unary|stream [seconds]`: drives vertexchat (a separate process started with --cpu-prof)
+ * against the emulator and leaves a .cpuprofile in .cache/profiles, to find what the hot path spends its time on.
+ */
+import { mkdirSync } from "node:fs";
+import { startMetadataServer } from "../test/support/metadata-server.ts";
+import { streamLoad, unaryLoad } from "./load.ts";
+import { root, startEmulatorProcess, startGatewayProcess } from "./servers.ts";
+
+const mode = process.argv[2] ?? "unary";
+const ms = Number(process.argv[3] ?? 6) * 1000;
+const dir = `${root}.cache/profiles`;
+mkdirSync(dir, { recursive: true });
+const metadata = await startMetadataServer({ expiresInSeconds: 3600 });
+const emulator = await startEmulatorProcess(0);
+const gateway = await startGatewayProcess(emulator.origin, metadata.host, {
+  NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
+});
+const text = mode === "unary" ? "profile me" : "[[emulate words=500]]";
+const json = JSON.stringify({
+  model: "google/gemini-2.5-flash",
+  messages: [{ role: "ROLE_USER", content: [{ text }] }],
+});
+if (mode === "unary") {
+  console.log(
+    await unaryLoad(
+      {
+        name: "vertexchat",
+        url: `${gateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
+        headers: { "content-type": "application/json" },
+        body: json,
+        framing: "connect",
+      },
+      16,
+      ms,
+    ),
+  );
+} else {
+  const payload = Buffer.from(json);
+  const frame = Buffer.alloc(5 + payload.length);
+  frame.writeUInt32BE(payload.length, 1);
+  payload.copy(frame, 5);
+  console.log(
+    await streamLoad(
+      {
+        name: "vertexchat",
+        url: `${gateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
+        headers: { "content-type": "application/connect+json" },
+        body: frame,
+        framing: "connect",
+      },
+      16,
+      ms,
+    ),
+  );
+}
+// SIGTERM lets the gateway exit cleanly, which writes the profile.
+process.kill(gateway.pid, "SIGTERM");
+await new Promise((r) => setTimeout(r, 2000));
+await emulator.stop();
+await metadata.close();
+console.log(`profile written to ${dir}`);
+process.exit(0);
