@@ -88,12 +88,7 @@ export class StreamTranslator {
     const finishes = [];
     for (const [index, state] of [...this.#choices].sort(([a], [b]) => a - b)) {
       for (const segment of state.splitter?.flush() ?? []) {
-        events.push(
-          delta(
-            index,
-            segment.thought ? { case: "thought", value: segment.text } : { case: "text", value: segment.text },
-          ),
-        );
+        events.push(textDelta(index, segment.text, segment.thought));
       }
       if (!state.finishReason && !this.#opts.wholeResponse) {
         throw new IncompleteStreamError(`the upstream stream ended before choice ${index} had a finish reason`);
@@ -137,18 +132,13 @@ export class StreamTranslator {
     const google = wire.extra_content?.google;
     if (typeof wire.content === "string" && wire.content !== "") {
       if (google?.thought) {
-        events.push(delta(index, { case: "thought", value: wire.content }));
+        events.push(textDelta(index, wire.content, true));
       } else if (state.splitter) {
         for (const segment of state.splitter.push(wire.content)) {
-          events.push(
-            delta(
-              index,
-              segment.thought ? { case: "thought", value: segment.text } : { case: "text", value: segment.text },
-            ),
-          );
+          events.push(textDelta(index, segment.text, segment.thought));
         }
       } else {
-        events.push(delta(index, { case: "text", value: wire.content }));
+        events.push(textDelta(index, wire.content, false));
       }
     }
     if (wire.audio?.data) events.push(delta(index, { case: "part", value: generatedMediaPart(wire.audio) }));
@@ -171,6 +161,25 @@ export class StreamTranslator {
       events.push(delta(index, { case: "thoughtSignature", value: signatureFromWire(google.thought_signature) }));
     }
   }
+}
+
+/**
+ * A text or thought delta, the event of nearly every chunk, built as the plain object protobuf-es messages are:
+ * both messages involved have no field besides those set here, so this equals what create() makes, without its
+ * per-field initialisation on the hot path.
+ */
+function textDelta(choiceIndex: number, text: string, thought: boolean): ChatCompletionStreamResponse {
+  return {
+    $typeName: "vertexchat.v1.ChatCompletionStreamResponse",
+    event: {
+      case: "delta",
+      value: {
+        $typeName: "vertexchat.v1.ChoiceDelta",
+        choiceIndex,
+        delta: thought ? { case: "thought", value: text } : { case: "text", value: text },
+      },
+    },
+  };
 }
 
 function delta(

@@ -4,7 +4,7 @@
  */
 import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import OpenAI from "openai";
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources";
+import type { Stream } from "openai/core/streaming";
 import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.ts";
 import { type DoneState, watchForDone } from "./done-watcher.ts";
 import { linkedAbort } from "./linked-abort.ts";
@@ -61,8 +61,7 @@ export class ChatUpstream {
     try {
       const response = await this.#withTokenRetry(
         async (options) => {
-          const params = body as unknown as ChatCompletionCreateParamsNonStreaming;
-          return checkResponse(await this.#client.chat.completions.create(params, options));
+          return checkResponse(await this.#client.post<unknown>("/chat/completions", { ...options, body }));
         },
         call,
         span,
@@ -108,8 +107,11 @@ export class ChatUpstream {
     try {
       opened = await this.#withTokenRetry(
         async (options) => {
-          const params = { ...body, stream: true } as unknown as ChatCompletionCreateParamsStreaming;
-          return this.#client.chat.completions.create(params, options).withResponse();
+          // client.post rather than chat.completions.create: the same request and SSE parsing, without the
+          // SDK's extra per-chunk copy (normalizeChatCompletionStream) that the gateway does not need.
+          return this.#client
+            .post<Stream<unknown>>("/chat/completions", { ...options, body: { ...body, stream: true }, stream: true })
+            .withResponse();
         },
         { ...call, signal },
         span,
