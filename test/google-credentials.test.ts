@@ -24,8 +24,8 @@ describe("the upstream token comes from google-auth-library, per request", () =>
   let gateway: GatewayProcess;
 
   before(async () => {
-    // 302 s is 2 s past google-auth-library's 5-minute early-refresh margin: the token goes stale 2 s after issue.
-    metadata = await startMetadataServer({ expiresInSeconds: 302 });
+    // 305 s is 5 s past google-auth-library's 5-minute early-refresh margin: the token goes stale 5 s after issue.
+    metadata = await startMetadataServer({ expiresInSeconds: 305 });
     emulator = await startEmulator({ acceptToken: (token) => metadata.isValid(token) });
     gateway = await startGatewayProcess(
       isolatedEnv({
@@ -53,7 +53,7 @@ describe("the upstream token comes from google-auth-library, per request", () =>
     assert.equal(emulator.requests[0]?.location, "us-central1");
     assert.equal(emulator.requests[0]?.project, "test-project");
 
-    await sleep(2_300);
+    await sleep(5_300);
     await client.createChatCompletion(userRequest("three"));
     assert.equal(emulator.requests.at(-1)?.token, "ya29.test-token-2", "an expiring token was replaced, not reused");
 

@@ -123,7 +123,8 @@ describe("retries: only while nothing reached the caller", () => {
       const err = await rejection(
         slow.client().createChatCompletion(userRequest("[[emulate status=503]]"), { timeoutMs: 600 }),
       );
-      assert.ok(Date.now() - started < 600, "answered before the deadline instead of sleeping through it");
+      // A 5 s backoff would overshoot the 600 ms deadline: the gateway answers instead of sleeping through it.
+      assert.ok(Date.now() - started < 2000, `answered after ${Date.now() - started} ms`);
       assert.ok(err.code === Code.Unavailable || err.code === Code.DeadlineExceeded, Code[err.code]);
     } finally {
       await slow.close();
