@@ -7,6 +7,7 @@ import OpenAI from "openai";
 import type { Stream } from "openai/core/streaming";
 import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.ts";
 import { type DoneState, watchForDone } from "./done-watcher.ts";
+import { leanFetch } from "./lean-fetch.ts";
 import { linkedAbort } from "./linked-abort.ts";
 import type { TokenSource } from "./token-source.ts";
 import { toUpstreamError, UpstreamError } from "./upstream-failure.ts";
@@ -37,7 +38,7 @@ export class ChatUpstream {
   constructor(opts: { baseUrl: string; tokens: TokenSource; fetch?: typeof fetch }) {
     this.baseUrl = opts.baseUrl;
     this.#tokens = opts.tokens;
-    const baseFetch = opts.fetch ?? fetch;
+    const baseFetch = opts.fetch ?? leanFetch;
     this.#client = new OpenAI({
       baseURL: opts.baseUrl,
       // The real token is set per request (see #requestOptions); the client insists on having one at construction.

@@ -40,6 +40,16 @@ export function toUpstreamError(err: unknown): UpstreamError {
   return new UpstreamError(classify(err), { cause: err });
 }
 
+const CONNECTION_ERROR_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+]);
+
 function classify(err: unknown): UpstreamFailure {
   if (err instanceof MissingCredentialsError) return { kind: "credentials", message: err.message };
   if (err instanceof APIUserAbortError) return { kind: "aborted", message: "the request was cancelled" };
@@ -64,6 +74,11 @@ function classify(err: unknown): UpstreamFailure {
   }
   if (err instanceof Error && err.name === "AbortError")
     return { kind: "aborted", message: "the request was cancelled" };
+  // A socket error while the body was being read (ECONNRESET, EPIPE, undici's socket errors).
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (err instanceof Error && typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) {
+    return { kind: "connection", message: `${err.message} (${code})` };
+  }
   // undici's word for a body whose connection went away while it was being read.
   if (err instanceof TypeError && err.message === "terminated") {
     return { kind: "connection", message: `the connection was terminated: ${causeMessage(err)}` };
