@@ -14,9 +14,7 @@
  *     limits: {concurrentStreams: 100}
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
-import { ConfigError } from "./settings.ts";
+import { type Fail, failIn, mapping, onlyKeys, readDocument, stringList } from "./file-checks.ts";
 
 export interface CallerLimits {
   concurrentStreams: number | undefined;
@@ -50,20 +48,11 @@ const NO_LIMITS: CallerLimits = {
 };
 
 export function loadCallersFile(path: string): Callers {
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message.split("\n")[0];
-    throw new ConfigError(`${path}: cannot read the callers file (${reason}); check VERTEXCHAT_CALLERS_FILE`);
-  }
-  return parseCallers(doc, path);
+  return parseCallers(readDocument(path, "callers file", "VERTEXCHAT_CALLERS_FILE"), path);
 }
 
 export function parseCallers(doc: unknown, file: string): Callers {
-  const fail = (at: string, problem: string): never => {
-    throw new ConfigError(`${file}: ${at}: ${problem}`);
-  };
+  const fail = failIn(file);
   const root = mapping(doc, "(top level)", fail);
   onlyKeys(root, ["callers", "defaults"], "(top level)", fail);
   const defaults = root.defaults === undefined ? {} : mapping(root.defaults, "defaults", fail);
@@ -75,7 +64,7 @@ export function parseCallers(doc: unknown, file: string): Callers {
     const at = `callers.${name}`;
     const node = mapping(value, at, fail);
     onlyKeys(node, ["apiKeys", "serviceAccounts", "certificateSubjects", "models", "methods", "limits"], at, fail);
-    const apiKeyDigests = strings(node.apiKeys, `${at}.apiKeys`, fail).map((key, i) => {
+    const apiKeyDigests = stringList(node.apiKeys, `${at}.apiKeys`, fail).map((key, i) => {
       const digest = key.startsWith("sha256:") ? Buffer.from(key.slice(7), "hex") : sha256(key);
       if (digest.length !== 32) fail(`${at}.apiKeys[${i}]`, "a sha256: digest must be 64 hex digits");
       const other = keysSeen.get(digest.toString("hex"));
@@ -87,10 +76,10 @@ export function parseCallers(doc: unknown, file: string): Callers {
     const caller: Caller = {
       name,
       apiKeyDigests,
-      serviceAccounts: strings(node.serviceAccounts, `${at}.serviceAccounts`, fail),
-      certificateSubjects: strings(node.certificateSubjects, `${at}.certificateSubjects`, fail),
-      models: node.models === undefined ? ["*"] : strings(node.models, `${at}.models`, fail),
-      methods: strings(node.methods, `${at}.methods`, fail),
+      serviceAccounts: stringList(node.serviceAccounts, `${at}.serviceAccounts`, fail),
+      certificateSubjects: stringList(node.certificateSubjects, `${at}.certificateSubjects`, fail),
+      models: node.models === undefined ? ["*"] : stringList(node.models, `${at}.models`, fail),
+      methods: stringList(node.methods, `${at}.methods`, fail),
       limits:
         node.limits === undefined
           ? defaultLimits
@@ -106,28 +95,6 @@ export function parseCallers(doc: unknown, file: string): Callers {
 
 export function sha256(text: string): Buffer {
   return createHash("sha256").update(text).digest();
-}
-
-type Fail = (at: string, problem: string) => never;
-type Node = Record<string, unknown>;
-
-function mapping(value: unknown, at: string, fail: Fail): Node {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    fail(at, "must be a mapping of keys to values");
-  return value as Node;
-}
-
-function onlyKeys(node: Node, allowed: string[], at: string, fail: Fail): void {
-  for (const key of Object.keys(node)) {
-    if (!allowed.includes(key)) fail(`${at}.${key}`, `unknown key; the keys here are ${allowed.join(", ")}`);
-  }
-}
-
-function strings(value: unknown, at: string, fail: Fail): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === ""))
-    fail(at, "must be a list of non-empty strings");
-  return value as string[];
 }
 
 function limits(value: unknown, at: string, fail: Fail, partial = false): CallerLimits {

@@ -2,9 +2,19 @@
  * Reads the routing file (YAML or JSON): upstreams and routes. Every mistake stops start-up with one message that
  * names the file, the path inside it, and the fix.
  */
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
 import type { VertexApiVersion } from "../wire/vertex-urls.ts";
+import {
+  type Fail,
+  failIn,
+  httpUrl,
+  mapping,
+  type Node,
+  oneOf,
+  onlyKeys,
+  readDocument,
+  requiredString,
+  stringList,
+} from "./file-checks.ts";
 import {
   type Capabilities,
   type Credentials,
@@ -14,9 +24,6 @@ import {
   type Upstream,
   type UsageSemantics,
 } from "./routing.ts";
-import { ConfigError } from "./settings.ts";
-
-type Node = Record<string, unknown>;
 
 /** The `origin` value that means "the built-in emulator". */
 export const EMULATOR_ORIGIN = "emulator";
@@ -44,35 +51,19 @@ const KEYS: Record<(typeof UPSTREAM_KINDS)[number], string[]> = {
 };
 
 export function loadRoutingFile(path: string, env: NodeJS.ProcessEnv): Routing {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError(
-      `${path}: cannot read the routing file (${(err as NodeJS.ErrnoException).code ?? err}); check VERTEXCHAT_CONFIG`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new ConfigError(`${path}: not valid YAML or JSON: ${(err as Error).message.split("\n")[0]}`);
-  }
-  return parseRouting(doc, path, env);
+  return parseRouting(readDocument(path, "routing file", "VERTEXCHAT_CONFIG"), path, env);
 }
 
 /** Pure: a parsed document → Routing, or ConfigError. */
 export function parseRouting(doc: unknown, file: string, env: NodeJS.ProcessEnv): Routing {
-  const fail = (at: string, problem: string): never => {
-    throw new ConfigError(`${file}: ${at}: ${problem}`);
-  };
-  const root = object(doc, "(top level)", fail);
+  const fail = failIn(file);
+  const root = mapping(doc, "(top level)", fail);
   onlyKeys(root, ["upstreams", "routes", "default"], "(top level)", fail);
-  const upstreamsNode = object(root.upstreams, "upstreams", fail);
+  const upstreamsNode = mapping(root.upstreams, "upstreams", fail);
   if (Object.keys(upstreamsNode).length === 0) fail("upstreams", "no upstream is defined; add at least one");
   const upstreams = new Map<string, Upstream>();
   for (const [name, value] of Object.entries(upstreamsNode)) {
-    upstreams.set(name, parseUpstream(name, object(value, `upstreams.${name}`, fail), env, fail));
+    upstreams.set(name, parseUpstream(name, mapping(value, `upstreams.${name}`, fail), env, fail));
   }
   const known = () => [...upstreams.keys()].join(", ");
   const routes: RouteRule[] = [];
@@ -81,9 +72,9 @@ export function parseRouting(doc: unknown, file: string, env: NodeJS.ProcessEnv)
   if (!Array.isArray(routeNodes)) fail("routes", "must be a list of routes");
   for (const [i, value] of (routeNodes as unknown[]).entries()) {
     const at = `routes[${i}]`;
-    const node = object(value, at, fail);
+    const node = mapping(value, at, fail);
     onlyKeys(node, ["match", "upstream", "model", "capabilities"], at, fail);
-    const match = string(
+    const match = requiredString(
       node.match,
       `${at}.match`,
       fail,
@@ -96,10 +87,12 @@ export function parseRouting(doc: unknown, file: string, env: NodeJS.ProcessEnv)
     if (previous !== undefined)
       fail(`${at}.match`, `"${match}" is already routed by routes[${previous}]; remove one of them`);
     seen.set(match, i);
-    const upstream = string(node.upstream, `${at}.upstream`, fail, `the name of an upstream (${known()})`);
+    const upstream = requiredString(node.upstream, `${at}.upstream`, fail, `the name of an upstream (${known()})`);
     if (!upstreams.has(upstream)) fail(`${at}.upstream`, `no upstream is named "${upstream}"; use one of: ${known()}`);
     const model =
-      node.model === undefined ? undefined : string(node.model, `${at}.model`, fail, "the model name to send upstream");
+      node.model === undefined
+        ? undefined
+        : requiredString(node.model, `${at}.model`, fail, "the model name to send upstream");
     if (model !== undefined && match.endsWith("*"))
       fail(`${at}.model`, "a prefix route cannot rename models; route an exact name instead");
     const capabilities =
@@ -108,7 +101,7 @@ export function parseRouting(doc: unknown, file: string, env: NodeJS.ProcessEnv)
   }
   let defaultUpstream: string | undefined;
   if (root.default !== undefined) {
-    defaultUpstream = string(root.default, "default", fail, "the name of an upstream");
+    defaultUpstream = requiredString(root.default, "default", fail, "the name of an upstream");
     if (!upstreams.has(defaultUpstream))
       fail("default", `no upstream is named "${defaultUpstream}"; use one of: ${known()}`);
   }
@@ -116,8 +109,6 @@ export function parseRouting(doc: unknown, file: string, env: NodeJS.ProcessEnv)
     fail("routes", "no route and no default; add routes or a default upstream");
   return { source: file, upstreams, routes, defaultUpstream };
 }
-
-type Fail = (at: string, problem: string) => never;
 
 function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: Fail): Upstream {
   const at = `upstreams.${name}`;
@@ -128,8 +119,8 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
   const k = kind as (typeof UPSTREAM_KINDS)[number];
   onlyKeys(node, KEYS[k], at, fail);
   if (k === "openai-compatible") {
-    const baseUrl = url(node.baseUrl, `${at}.baseUrl`, fail, "https://api.openai.com/v1");
-    const keyEnv = string(
+    const baseUrl = httpUrl(node.baseUrl, `${at}.baseUrl`, fail, "https://api.openai.com/v1");
+    const keyEnv = requiredString(
       node.apiKeyEnv,
       `${at}.apiKeyEnv`,
       fail,
@@ -149,7 +140,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
       usageSemantics: usage(node.usageSemantics, `${at}.usageSemantics`, "openai", fail),
     };
   }
-  const project = string(node.project, `${at}.project`, fail, "the Google Cloud project id");
+  const project = requiredString(node.project, `${at}.project`, fail, "the Google Cloud project id");
   const apiVersion = oneOf(node.apiVersion ?? "v1", ["v1", "v1beta1"], `${at}.apiVersion`, fail) as VertexApiVersion;
   // `emulator` stands for the built-in emulator's address (with VERTEXCHAT_EMULATOR=on).
   const origin =
@@ -157,7 +148,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
       ? undefined
       : node.origin === EMULATOR_ORIGIN
         ? EMULATOR_ORIGIN
-        : url(node.origin, `${at}.origin`, fail, "https://vertex.internal");
+        : httpUrl(node.origin, `${at}.origin`, fail, "https://vertex.internal");
   const credentials = parseCredentials(node.credentials, `${at}.credentials`, fail);
   if (k === "vertex") {
     const locations = node.locations;
@@ -185,10 +176,10 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
       globalOnlyModels: globalOnly,
     };
   }
-  const location = string(node.location, `${at}.location`, fail, "a region like us-central1");
+  const location = requiredString(node.location, `${at}.location`, fail, "a region like us-central1");
   if (!LOCATION.test(location) || location === "global")
     fail(`${at}.location`, `"${location}" is not a region; use one like us-central1`);
-  const endpointId = string(node.endpointId, `${at}.endpointId`, fail, "the numeric endpoint id");
+  const endpointId = requiredString(node.endpointId, `${at}.endpointId`, fail, "the numeric endpoint id");
   if (!/^\d+$/.test(endpointId))
     fail(`${at}.endpointId`, `"${endpointId}" is not an endpoint id; use the numeric id from the console`);
   const dns = oneOf(node.dns ?? "dedicated", ["shared", "dedicated"], `${at}.dns`, fail) as "shared" | "dedicated";
@@ -206,7 +197,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
     deployedModel:
       node.deployedModel === undefined
         ? undefined
-        : string(node.deployedModel, `${at}.deployedModel`, fail, "the deployed model's id"),
+        : requiredString(node.deployedModel, `${at}.deployedModel`, fail, "the deployed model's id"),
     sharedDnsStreaming: oneOf(
       node.sharedDnsStreaming ?? "reject",
       ["reject", "unary"],
@@ -222,16 +213,16 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
 
 function parseCredentials(value: unknown, at: string, fail: Fail): Credentials {
   if (value === undefined || value === "adc") return { type: "adc" };
-  const node = object(value, at, fail);
+  const node = mapping(value, at, fail);
   onlyKeys(node, ["keyFile"], at, fail);
   return {
     type: "service_account_key",
-    keyFile: string(node.keyFile, `${at}.keyFile`, fail, "the path of a service-account key JSON file"),
+    keyFile: requiredString(node.keyFile, `${at}.keyFile`, fail, "the path of a service-account key JSON file"),
   };
 }
 
 function parseCapabilities(value: unknown, at: string, fail: Fail): Capabilities {
-  const node = object(value, at, fail);
+  const node = mapping(value, at, fail);
   const names = ["streaming", "tools", "mediaInput", "thinking"] as const;
   onlyKeys(node, [...names], at, fail);
   const flag = (n: (typeof names)[number]) => {
@@ -249,45 +240,4 @@ function parseCapabilities(value: unknown, at: string, fail: Fail): Capabilities
 
 function usage(value: unknown, at: string, fallback: UsageSemantics, fail: Fail): UsageSemantics {
   return oneOf(value ?? fallback, ["vertex", "openai"], at, fail) as UsageSemantics;
-}
-
-function object(value: unknown, at: string, fail: Fail): Node {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    fail(at, "must be a mapping of keys to values");
-  return value as Node;
-}
-
-function onlyKeys(node: Node, allowed: string[], at: string, fail: Fail): void {
-  for (const key of Object.keys(node)) {
-    if (!allowed.includes(key)) fail(`${at}.${key}`, `unknown key; the keys here are ${allowed.join(", ")}`);
-  }
-}
-
-function string(value: unknown, at: string, fail: Fail, what: string): string {
-  if (typeof value !== "string" || value.trim() === "") fail(at, `is missing or empty; set it to ${what}`);
-  return value as string;
-}
-
-function stringList(value: unknown, at: string, fail: Fail): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) fail(at, "must be a list of strings");
-  return value as string[];
-}
-
-function oneOf(value: unknown, allowed: string[], at: string, fail: Fail): string {
-  if (typeof value !== "string" || !allowed.includes(value))
-    fail(at, `${JSON.stringify(value)} is not accepted; use ${allowed.join(" or ")}`);
-  return value as string;
-}
-
-function url(value: unknown, at: string, fail: Fail, example: string): string {
-  const text = string(value, at, fail, `a URL such as ${example}`);
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !/^https?:$/.test(parsed.protocol))
-    fail(at, `"${text}" is not an http(s) URL; write it like ${example}`);
-  return text.replace(/\/+$/, "");
 }
