@@ -76,6 +76,7 @@ describe("logs and metrics", () => {
     );
     assert.match(text, /vertexchat_time_to_first_token_seconds_count\{model="google\/gemini-2\.5-flash"\} [1-9]/);
     assert.match(text, /process_resident_memory_bytes/);
+    assert.match(text, /^vertexchat_streams_active 0$/m);
   });
 });
 

@@ -23,7 +23,12 @@ import { linkedAbort } from "../upstream/linked-abort.ts";
 import { type RetryPolicy, withRetries } from "../upstream/retry-policy.ts";
 import { toUpstreamError, UpstreamError } from "../upstream/upstream-failure.ts";
 import type { WireChunk } from "../wire/vertex-wire.ts";
-import { type FailureContext, unknownModelError, upstreamFailureToConnectError } from "./error-mapping.ts";
+import {
+  type FailureContext,
+  shuttingDown,
+  unknownModelError,
+  upstreamFailureToConnectError,
+} from "./error-mapping.ts";
 import type { ModelRouter, Target } from "./model-router.ts";
 import { RPC_INFO, TRACE_CONTEXT } from "./rpc-info.ts";
 
@@ -150,10 +155,7 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
 
   function fail(err: unknown, context: FailureContext, ctx: HandlerContext): ConnectError {
     if (opts.stopSignal?.aborted && !ctx.signal.aborted) {
-      return new ConnectError(
-        "the gateway is shutting down; retry the call (another replica will answer)",
-        Code.Unavailable,
-      );
+      return shuttingDown();
     }
     if (err instanceof ConnectError) return err;
     if (err instanceof IncompleteStreamError) {

@@ -210,3 +210,11 @@ export function exhausted(
     { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: ERROR_DOMAIN, metadata }) },
   ]);
 }
+
+/** UNAVAILABLE while the gateway shuts down: the one wording for refused and ended calls. */
+export function shuttingDown(): ConnectError {
+  return new ConnectError(
+    "the gateway is shutting down; retry the call (another replica will answer)",
+    Code.Unavailable,
+  );
+}

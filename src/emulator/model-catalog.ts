@@ -34,7 +34,3 @@ const byName = new Map(MODELS.map((m) => [m.name, m]));
 export function findEmulatedModel(name: string): EmulatedModel | undefined {
   return byName.get(name);
 }
-
-export function emulatedModels(): readonly EmulatedModel[] {
-  return MODELS;
-}

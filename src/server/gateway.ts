@@ -69,7 +69,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   // Tracing and Redis are loaded only when configured: their packages cost memory and start-up time.
   const tracingModule = config.tracing === "on" ? await import("./tracing.ts") : undefined;
   const tracing = tracingModule?.startTracing(config.otlpEndpoint);
-  const metrics = new Metrics();
+  const metrics = new Metrics(() => streams.gauge.active);
   const gate = new ShutdownGate();
   const limitStore: LimitStore = config.redisUrl
     ? await (await import("./limits/redis-limit-store.ts")).RedisLimitStore.connect(config.redisUrl)
@@ -160,8 +160,6 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const admin = config.adminListen
     ? await serveMetrics(metrics, config.adminListen.host, config.adminListen.port)
     : undefined;
-  const activeStreams = setInterval(() => metrics.activeStreams.set(streams.gauge.active), 1000);
-  activeStreams.unref();
   health.setAll(ServingStatus.SERVING);
   logger.info(
     {
@@ -188,7 +186,6 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       gate.stop();
       // Let the ended calls write their status before the connections go.
       await new Promise((resolve) => setTimeout(resolve, 50));
-      clearInterval(activeStreams);
       await listener.close();
       await admin?.close();
       await limitStore.close();

@@ -67,14 +67,17 @@ export class Metrics implements RpcObserver {
     labelNames: ["model", "caller", "kind"],
     registers: [this.registry],
   });
-  readonly activeStreams = new Gauge({
-    name: "vertexchat_streams_active",
-    help: "Streaming calls open now.",
-    registers: [this.registry],
-  });
-
-  constructor() {
+  /** @param openStreams read at every scrape, so the gauge is never stale. */
+  constructor(openStreams: () => number) {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: "vertexchat_streams_active",
+      help: "Streaming calls open now.",
+      registers: [this.registry],
+      collect() {
+        this.set(openStreams());
+      },
+    });
   }
 
   started(method: string): void {

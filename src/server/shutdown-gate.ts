@@ -3,11 +3,10 @@
  * answer); calls in flight go on until they finish or `stop()` ends them with UNAVAILABLE, which also aborts their
  * upstream requests (through `stopSignal`).
  */
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
+import { shuttingDown } from "../chat/error-mapping.ts";
 import { RPC_INFO } from "../chat/rpc-info.ts";
 import { whenCallEnds } from "./interceptor-utils.ts";
-
-export const SHUTTING_DOWN = "the gateway is shutting down; retry the call (another replica will answer)";
 
 export class ShutdownGate {
   readonly #stop = new AbortController();
@@ -53,7 +52,7 @@ export class ShutdownGate {
    * see chat-service.ts) without a wrapper on every streamed message.
    */
   readonly interceptor: Interceptor = (next) => async (req) => {
-    if (this.#draining) throw new ConnectError(SHUTTING_DOWN, Code.Unavailable);
+    if (this.#draining) throw shuttingDown();
     // A health Watch never ends by itself: it must not hold shutdown for the whole grace period.
     const counted = req.method.name !== "Watch";
     if (counted) this.#inFlight++;
