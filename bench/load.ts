@@ -25,7 +25,10 @@ export interface UnaryResult {
 }
 
 export interface StreamResult {
+  /** The upstream's chunks of complete answers delivered, per second. */
   chunksPerSecond: number;
+  /** Content frames (SSE events, Connect messages) the caller read, per second. */
+  framesPerSecond: number;
   ttftP50: number;
   ttftP99: number;
   streams: number;
@@ -98,10 +101,15 @@ export function unaryResult(latencies: number[], elapsedMs: number, errors: numb
   };
 }
 
-/** Counts the content chunks of one streamed answer as its bytes arrive. */
-class ChunkCounter {
+/**
+ * Follows one streamed answer as its bytes arrive: how many frames (SSE events or Connect messages) carried content,
+ * and whether the answer ended cleanly (`data: [DONE]`, or a Connect end-of-stream without an error).
+ */
+class StreamFollower {
   #pending: Buffer = Buffer.alloc(0);
-  chunks = 0;
+  #tail = "";
+  frames = 0;
+  complete = false;
   readonly framing: "sse" | "connect";
   constructor(framing: "sse" | "connect") {
     this.framing = framing;
@@ -109,37 +117,53 @@ class ChunkCounter {
 
   push(data: Buffer): void {
     if (this.framing === "sse") {
-      // Every `data: {…}` frame is a chunk; `data: [DONE]` is not.
+      // Every `data: {…}` frame is a frame; `data: [DONE]` ends the answer.
       let at = data.indexOf("data: {");
       while (at >= 0) {
-        this.chunks++;
+        this.frames++;
         at = data.indexOf("data: {", at + 7);
       }
+      const text = this.#tail + data.toString("latin1");
+      if (text.includes("data: [DONE]")) this.complete = true;
+      this.#tail = text.slice(-16);
       return;
     }
     this.#pending = this.#pending.length ? Buffer.concat([this.#pending, data]) : data;
     while (this.#pending.length >= 5) {
       const length = this.#pending.readUInt32BE(1);
       if (this.#pending.length < 5 + length) break;
-      if (((this.#pending[0] as number) & 0b10) === 0) this.chunks++;
+      const flags = this.#pending[0] as number;
+      if ((flags & 0b10) === 0) this.frames++;
+      else this.complete = !this.#pending.subarray(5, 5 + length).includes('"error"');
       this.#pending = this.#pending.subarray(5 + length);
     }
   }
 
-  /** The answer's own chunks: the last SSE frame only carries the finish reason; Connect adds started and finished. */
-  content(): number {
-    return Math.max(0, this.chunks - (this.framing === "sse" ? 1 : 2));
+  /** The frames with answer content: the last SSE frame only carries the finish reason; Connect adds started and finished. */
+  contentFrames(): number {
+    return Math.max(0, this.frames - (this.framing === "sse" ? 1 : 2));
   }
 }
 
-export async function streamLoad(target: HttpTarget, concurrency: number, durationMs: number): Promise<StreamResult> {
+/**
+ * Streams at `concurrency` for `durationMs`. Chunks delivered are counted as the upstream's chunks of every answer
+ * that arrived complete (`chunksPerAnswer` each), whatever the framing: a gateway may carry chunks that arrived
+ * together in one message. The frames the caller read are reported beside them.
+ */
+export async function streamLoad(
+  target: HttpTarget,
+  concurrency: number,
+  durationMs: number,
+  chunksPerAnswer: number,
+): Promise<StreamResult> {
   const { pool, path } = poolFor(target.url, concurrency);
   const ttfts: number[] = [];
-  let chunks = 0;
+  let answers = 0;
+  let frames = 0;
   let errors = 0;
   const elapsed = await run(concurrency, durationMs, async () => {
     const t0 = performance.now();
-    const counter = new ChunkCounter(target.framing);
+    const follower = new StreamFollower(target.framing);
     try {
       const res = await pool.request({ path, method: "POST", headers: target.headers, body: target.body });
       let first = true;
@@ -148,10 +172,13 @@ export async function streamLoad(target: HttpTarget, concurrency: number, durati
           ttfts.push(performance.now() - t0);
           first = false;
         }
-        counter.push(data as Buffer);
+        follower.push(data as Buffer);
       }
-      if (res.statusCode !== 200) errors++;
-      chunks += counter.content();
+      if (res.statusCode !== 200 || !follower.complete) errors++;
+      else {
+        answers++;
+        frames += follower.contentFrames();
+      }
     } catch {
       errors++;
     }
@@ -159,7 +186,8 @@ export async function streamLoad(target: HttpTarget, concurrency: number, durati
   await pool.close();
   ttfts.sort((a, b) => a - b);
   return {
-    chunksPerSecond: (chunks / elapsed) * 1000,
+    chunksPerSecond: ((answers * chunksPerAnswer) / elapsed) * 1000,
+    framesPerSecond: (frames / elapsed) * 1000,
     ttftP50: percentile(ttfts, 50),
     ttftP99: percentile(ttfts, 99),
     streams: ttfts.length,

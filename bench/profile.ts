@@ -16,7 +16,7 @@ const emulator = await startEmulatorProcess(0);
 const gateway = await startGatewayProcess(emulator.origin, metadata.host, {
   NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
 });
-const text = mode === "unary" ? "profile me" : "[[emulate words=500]]";
+const text = mode === "unary" ? "profile me" : "[[emulate words=50]]";
 const json = JSON.stringify({
   model: "google/gemini-2.5-flash",
   messages: [{ role: "ROLE_USER", content: [{ text }] }],
@@ -51,6 +51,7 @@ if (mode === "unary") {
       },
       16,
       ms,
+      50,
     ),
   );
 }
