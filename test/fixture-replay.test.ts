@@ -79,6 +79,33 @@ describe("every recorded Vertex answer, replayed through the real server", () =>
     assert.equal(res.usage?.trafficType, "PROVISIONED_THROUGHPUT");
   });
 
+  test("text chunks that reach the gateway together go to the caller as one delta, rebuilding the same answer", async () => {
+    const words = ["Chunks ", "sent ", "in ", "one ", "write ", "arrive ", "together."];
+    const frames = words.map((content, i) =>
+      JSON.stringify({
+        id: "r",
+        created: 1,
+        model: "google/gemini-2.5-flash",
+        choices: [{ index: 0, delta: { role: "assistant", content }, ...(i === 6 ? { finish_reason: "stop" } : {}) }],
+      }),
+    );
+    // One write of a small body: one network read at the gateway.
+    upstream.next = {
+      status: 200,
+      contentType: "text/event-stream",
+      body: `${frames.map((d) => `data: ${d}\n\n`).join("")}data: [DONE]\n\n`,
+    };
+    const events = [];
+    for await (const e of stack.client("connect").streamChatCompletion(userRequest("together"))) events.push(e);
+    assert.deepEqual(
+      events.map((e) => e.event.case),
+      ["started", "delta", "finished"],
+    );
+    const builder = new ResponseBuilder();
+    for (const e of events) builder.add(e);
+    assert.equal(builder.build().choices[0]?.message?.content[0]?.kind.value, words.join(""));
+  });
+
   test("fixture 04: a generated image arrives as an image part", async () => {
     upstream.next = json("04_gemini3_pro_image_generation_response.json");
     const res = await stack

@@ -56,7 +56,8 @@ describe("one port serves gRPC, gRPC-Web and Connect, unary and streaming", () =
 
     test(`${protocol} over HTTP/${httpVersion}: a stream rebuilds to exactly the unary answer`, async () => {
       const client = stack.client(protocol, httpVersion);
-      const request = userRequest(`Stream over ${protocol} ${httpVersion}, word by word`);
+      // Paced, so that every chunk arrives on its own and is forwarded on its own.
+      const request = userRequest(`Stream over ${protocol} ${httpVersion}, word by word [[emulate pacing_ms=3]]`);
       const unary = await client.createChatCompletion(request);
       const builder = new ResponseBuilder();
       const kinds: string[] = [];

@@ -201,19 +201,19 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
         );
       }
       try {
-        let chunks: AsyncIterator<WireChunk> | undefined;
-        let first: IteratorResult<WireChunk>;
+        let batches: AsyncIterator<WireChunk[]> | undefined;
+        let first: IteratorResult<WireChunk[]>;
         if (route.streaming === "unary") {
           // The documented fallback for endpoints that cannot stream: one unary call, delivered as one chunk.
           const { stream: _, ...unaryBody } = upstreamRequest.body;
           const response = await attempt((target) => target.upstream.complete(unaryBody, call));
-          first = { done: false, value: responseAsChunk(response) };
+          first = { done: false, value: [responseAsChunk(response)] };
         } else {
           // The first chunk is awaited inside the retries: until it is forwarded, nothing has reached the caller.
-          ({ chunks, first } = await attempt(async (target) => {
+          ({ batches, first } = await attempt(async (target) => {
             const opened = await target.upstream.stream(upstreamRequest.body, call, opts.streamLimits);
             const iterator = opened[Symbol.asyncIterator]();
-            return { chunks: iterator, first: await iterator.next() };
+            return { batches: iterator, first: await iterator.next() };
           }));
         }
         const translator = new StreamTranslator({
@@ -224,8 +224,9 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
         });
         const info = ctx.values.get(RPC_INFO);
         if (info) info.timeToFirstTokenMs = performance.now() - started;
-        for (let next = first; !next.done; next = chunks ? await chunks.next() : { done: true, value: undefined }) {
-          yield* translator.push(next.value);
+        // What arrived together goes out together: consecutive text of a batch is one message (see pushBatch).
+        for (let next = first; !next.done; next = batches ? await batches.next() : { done: true, value: undefined }) {
+          yield* translator.pushBatch(next.value);
         }
         for (const event of translator.finish()) {
           if (event.event.case === "finished") recordUsage(ctx, event.event.value.usage);

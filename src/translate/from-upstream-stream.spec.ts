@@ -171,4 +171,53 @@ describe("Vertex stream → contract events", () => {
       }),
     );
   });
+
+  test("chunks that arrived together: consecutive text of one choice is one delta, thoughts and tool calls apart", () => {
+    const translator = new StreamTranslator({ thoughtMarker: undefined, servedBy });
+    const events = translator.pushBatch([
+      chunk({ content: "hmm ", extra_content: { google: { thought: true } } }),
+      chunk({ content: "ok", extra_content: { google: { thought: true } } }),
+      chunk({ content: "The " }),
+      chunk({ content: "answer" }),
+      chunk({ tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }] }),
+      chunk({ content: " is 42" }),
+      { ...chunk({ content: "second choice" }), choices: [{ index: 1, delta: { content: "second choice" } }] },
+      chunk({ content: "." }, "stop"),
+    ]);
+    assert.deepEqual(
+      events.map((e) =>
+        e.event.case === "delta"
+          ? [e.event.value.choiceIndex, e.event.value.delta.case, e.event.value.delta.value]
+          : [],
+      ),
+      [
+        [],
+        [0, "thought", "hmm ok"],
+        [0, "text", "The answer"],
+        [0, "toolCall", events[3]?.event.case === "delta" ? events[3].event.value.delta.value : undefined],
+        [0, "text", " is 42"],
+        [1, "text", "second choice"],
+        [0, "text", "."],
+      ],
+    );
+  });
+
+  test("property: any grouping of chunks into batches rebuilds the same response", () => {
+    const text = "<t>I think, therefore</t>The <answer> is 42. <t>again</t>Done";
+    const words = text.split(/(?<= )/);
+    const chunks = words.map((w, i) => chunk({ content: w }, i === words.length - 1 ? "stop" : undefined));
+    const whole = rebuild(chunks, "t");
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: chunks.length - 1 }), { maxLength: 8 }), (cuts) => {
+        const bounds = [0, ...cuts.sort((x, y) => x - y), chunks.length];
+        const translator = new StreamTranslator({ thoughtMarker: "t", servedBy });
+        const builder = new ResponseBuilder();
+        for (const [i, end] of bounds.slice(1).entries()) {
+          for (const event of translator.pushBatch(chunks.slice(bounds[i], end))) builder.add(event);
+        }
+        for (const event of translator.finish()) builder.add(event);
+        assert.deepEqual(builder.build(), whole);
+      }),
+    );
+  });
 });

@@ -79,6 +79,20 @@ export class StreamTranslator {
   }
 
   /**
+   * Translates chunks that arrived together. Consecutive text deltas (or thought deltas) of one choice become one
+   * event: a caller rebuilds the same message, and under load the gateway sends a fraction of the messages (each
+   * costs a frame, a serialisation and a write). Chunks that arrive one by one still go out one by one.
+   */
+  pushBatch(chunks: WireChunk[]): ChatCompletionStreamResponse[] {
+    if (chunks.length === 1) return this.push(chunks[0] as WireChunk);
+    const events: ChatCompletionStreamResponse[] = [];
+    for (const chunk of chunks) {
+      for (const event of this.push(chunk)) appendMerging(events, event);
+    }
+    return events;
+  }
+
+  /**
    * The upstream stream ended. Returns the last events (held-back text, then `finished`), or throws
    * IncompleteStreamError when no choice came to a finish: an answer cut short must not look complete.
    */
@@ -161,6 +175,28 @@ export class StreamTranslator {
       events.push(delta(index, { case: "thoughtSignature", value: signatureFromWire(google.thought_signature) }));
     }
   }
+}
+
+/** Appends `event`, or extends the last event with it when both are text (or both thought) of one choice. */
+function appendMerging(events: ChatCompletionStreamResponse[], event: ChatCompletionStreamResponse): void {
+  const last = events[events.length - 1];
+  if (last?.event.case === "delta" && event.event.case === "delta") {
+    const before = last.event.value;
+    const after = event.event.value;
+    if (
+      before.choiceIndex === after.choiceIndex &&
+      (before.delta.case === "text" || before.delta.case === "thought") &&
+      before.delta.case === after.delta.case
+    ) {
+      events[events.length - 1] = textDelta(
+        before.choiceIndex,
+        before.delta.value + (after.delta.value as string),
+        before.delta.case === "thought",
+      );
+      return;
+    }
+  }
+  events.push(event);
 }
 
 /**

@@ -2,16 +2,18 @@
  * Calls one OpenAI-compatible base URL with the `openai` client, a fresh Bearer token per request, and the
  * caller's cancellation signal and deadline. Speaks wire JSON only.
  */
+
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import OpenAI from "openai";
-import type { Stream } from "openai/core/streaming";
 import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.ts";
-import { type DoneState, watchForDone } from "./done-watcher.ts";
-import { leanFetch } from "./lean-fetch.ts";
+import { leanFetch, nodeBody } from "./lean-fetch.ts";
 import { linkedAbort } from "./linked-abort.ts";
+import { readChunkBatches, type StreamEnd } from "./sse-reader.ts";
 import type { TokenSource } from "./token-source.ts";
 import { toUpstreamError, UpstreamError } from "./upstream-failure.ts";
-import { checkChunk, checkResponse } from "./wire-shape.ts";
+import { checkResponse } from "./wire-shape.ts";
 
 export interface UpstreamCall {
   /** Aborted when the caller cancels or disconnects; aborts the HTTP request. */
@@ -32,37 +34,23 @@ export interface StreamLimits {
 export class ChatUpstream {
   readonly baseUrl: string;
   /**
-   * Two clients over the same base URL. Whole answers go through undici's request() (leanFetch): measured +22%
-   * unary throughput. Streams go through the platform fetch, whose web streams the openai SSE parser reads without
-   * a Node-to-web conversion per chunk (measured faster for streams), wrapped to notice `data: [DONE]`.
+   * The openai client builds, authenticates, sends and checks every request; the gateway reads the answer's body
+   * itself from the Node stream under it (leanFetch's nodeBody): whole answers as JSON, streams with the batching
+   * SSE reader. Measured against the SDK's own parsing, see bench/RESULTS.md.
    */
-  readonly #unaryClient: OpenAI;
-  readonly #streamClient: OpenAI;
+  readonly #client: OpenAI;
   readonly #tokens: TokenSource;
-  readonly #doneStates = new WeakMap<Response, DoneState>();
 
-  constructor(opts: { baseUrl: string; tokens: TokenSource; fetch?: typeof fetch }) {
+  constructor(opts: { baseUrl: string; tokens: TokenSource }) {
     this.baseUrl = opts.baseUrl;
     this.#tokens = opts.tokens;
-    const common = {
+    this.#client = new OpenAI({
       baseURL: opts.baseUrl,
       // The real token is set per request (see #requestOptions); the client insists on having one at construction.
       apiKey: "per-request",
       // Retries are decided by the gateway, which knows whether a byte already reached the caller.
       maxRetries: 0,
-    };
-    this.#unaryClient = new OpenAI({ ...common, fetch: opts.fetch ?? leanFetch });
-    const streamFetch = opts.fetch ?? fetch;
-    this.#streamClient = new OpenAI({
-      ...common,
-      fetch: async (url, init) => {
-        const response = await streamFetch(url, init);
-        if (!response.body || !response.headers.get("content-type")?.includes("text/event-stream")) return response;
-        const state: DoneState = { sawDone: false };
-        const watched = new Response(watchForDone(response.body, state), response);
-        this.#doneStates.set(watched, state);
-        return watched;
-      },
+      fetch: leanFetch,
     });
   }
 
@@ -72,7 +60,8 @@ export class ChatUpstream {
     try {
       const response = await this.#withTokenRetry(
         async (options) => {
-          return checkResponse(await this.#unaryClient.post<unknown>("/chat/completions", { ...options, body }));
+          const answer = await this.#client.post("/chat/completions", { ...options, body }).asResponse();
+          return checkResponse(await readJson(answer));
         },
         call,
         span,
@@ -86,12 +75,12 @@ export class ChatUpstream {
   }
 
   /**
-   * A streamed completion. Resolves once the upstream answered with a success status (so an HTTP error is thrown
-   * here, before any byte reaches the caller); iterating throws UpstreamError on a broken, stalled or unfinished
-   * stream (one that ends without `data: [DONE]`).
+   * A streamed completion, in batches of the chunks that arrived together. Resolves once the upstream answered
+   * with a success status (so an HTTP error is thrown here, before any byte reaches the caller); iterating throws
+   * UpstreamError on a broken, stalled or unfinished stream (one that ends without `data: [DONE]`).
    */
-  async stream(body: WireRequest, call: UpstreamCall, limits: StreamLimits): Promise<AsyncIterable<WireChunk>> {
-    // One timer for the whole stream: each chunk only notes the time; the timer re-arms itself for what is left.
+  async stream(body: WireRequest, call: UpstreamCall, limits: StreamLimits): Promise<AsyncIterable<WireChunk[]>> {
+    // One timer for the whole stream: each batch only notes the time; the timer re-arms itself for what is left.
     const abort = linkedAbort([call.signal]);
     let stalled: UpstreamError | undefined;
     let lastChunkAt = performance.now();
@@ -107,23 +96,13 @@ export class ChatUpstream {
       abort.abort(stalled);
     };
     let timer = setTimeout(check, limitMs);
-    const onChunk = () => {
-      lastChunkAt = performance.now();
-      limitMs = limits.idleTimeoutMs;
-      what = "next chunk";
-    };
     const signal = abort.signal;
     const span = this.#startSpan(call);
-    let opened: { data: AsyncIterable<unknown>; response: Response };
+    let answer: Response;
     try {
-      opened = await this.#withTokenRetry(
-        async (options) => {
-          // client.post rather than chat.completions.create: the same request and SSE parsing, without the
-          // SDK's extra per-chunk copy (normalizeChatCompletionStream) that the gateway does not need.
-          return this.#streamClient
-            .post<Stream<unknown>>("/chat/completions", { ...options, body: { ...body, stream: true }, stream: true })
-            .withResponse();
-        },
+      answer = await this.#withTokenRetry(
+        (options) =>
+          this.#client.post("/chat/completions", { ...options, body: { ...body, stream: true } }).asResponse(),
         { ...call, signal },
         span,
       );
@@ -134,12 +113,15 @@ export class ChatUpstream {
       endSpan(span, error);
       throw error;
     }
-    const done = this.#doneStates.get(opened.response);
+    const bodyStream = nodeBody(answer) ?? Readable.fromWeb(answer.body as NodeWebStream);
     return (async function* () {
+      const end: StreamEnd = { sawDone: false };
       try {
-        for await (const chunk of opened.data) {
-          onChunk();
-          yield checkChunk(chunk);
+        for await (const batch of readChunkBatches(bodyStream, end)) {
+          lastChunkAt = performance.now();
+          limitMs = limits.idleTimeoutMs;
+          what = "next chunk";
+          yield batch;
         }
       } catch (err) {
         const error = stalled && !call.signal.aborted ? stalled : midStream(toUpstreamError(err));
@@ -148,11 +130,12 @@ export class ChatUpstream {
       } finally {
         clearTimeout(timer);
         abort.release();
+        // A caller that stops reading early (cancel, failure downstream) leaves a body that must not linger.
+        if (!end.sawDone && !bodyStream.readableEnded) bodyStream.destroy();
       }
-      // The openai client ends an aborted iteration quietly, so a stall shows here rather than as an error.
       let ending: UpstreamError | undefined;
       if (stalled && !call.signal.aborted) ending = stalled;
-      else if (done && !done.sawDone) {
+      else if (!end.sawDone) {
         ending = new UpstreamError({ kind: "stream", message: "the upstream stream ended without data: [DONE]" });
       }
       endSpan(span, ending);
@@ -215,4 +198,20 @@ function midStream(error: UpstreamError): UpstreamError {
     { kind: "stream", message: `the connection broke mid-stream: ${error.failure.message}` },
     { cause: error },
   );
+}
+
+/** A whole answer's JSON; a body that is not JSON is a malformed answer, quoted so the log shows what came. */
+async function readJson(answer: Response): Promise<unknown> {
+  const text = await (nodeBody(answer)
+    ?.setEncoding("utf8")
+    .toArray()
+    .then((parts) => parts.join("")) ?? answer.text());
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UpstreamError({
+      kind: "malformed",
+      message: `the upstream sent a completion that is not JSON: ${JSON.stringify(text.slice(0, 200))}`,
+    });
+  }
 }

@@ -1,19 +1,27 @@
 /**
  * A `fetch` for the openai client built on undici's `request()`: the same HTTP/1.1 keep-alive client that powers
- * the platform fetch, without the WHATWG Request/Headers objects it builds for every call. The client still parses
- * the SSE and JSON; this only moves bytes. Connections to each upstream are pooled and kept alive.
+ * the platform fetch, without the WHATWG Request objects it builds for every call. The client builds, sends and
+ * checks the request (status, error bodies) as usual; the gateway then reads the body as a Node stream
+ * (`nodeBody`), skipping the web stream, which is created only if the client itself reads the body (error bodies).
+ * Connections to each upstream are pooled and kept alive.
  */
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { Agent } from "undici";
 
 const agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 1024 });
 
+const nodeBodies = new WeakMap<Response, Readable>();
+
+/** The Node stream under a response that leanFetch made (undefined for any other response). */
+export function nodeBody(response: Response): Readable | undefined {
+  return nodeBodies.get(response);
+}
+
 export async function leanFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const url = typeof input === "string" ? new URL(input) : input instanceof URL ? input : new URL(input.url);
   const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => {
-    headers[name] = value;
-  });
+  const given = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+  for (const [name, value] of given) headers[name] = value;
   const res = await agent.request({
     origin: url.origin,
     path: url.pathname + url.search,
@@ -27,6 +35,34 @@ export async function leanFetch(input: string | URL | Request, init: RequestInit
     if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
     else if (value !== undefined) responseHeaders.set(name, value);
   }
-  const body = Readable.toWeb(res.body) as ReadableStream<Uint8Array>;
-  return new Response(res.statusCode === 204 ? null : body, { status: res.statusCode, headers: responseHeaders });
+  const response = new Response(res.statusCode === 204 ? null : lazyWebStream(res.body), {
+    status: res.statusCode,
+    headers: responseHeaders,
+  });
+  // Whoever reads the body hears its errors through their own listener; once nobody reads it (finished, given up),
+  // a late abort of the request must not become an uncaught 'error' event.
+  res.body.on("error", ignore);
+  nodeBodies.set(response, res.body);
+  return response;
+}
+
+function ignore(): void {}
+
+/** A web stream over the Node body that touches it only when first read. */
+function lazyWebStream(body: Readable): ReadableStream<Uint8Array> {
+  let iterator: AsyncIterator<Buffer> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        iterator ??= body[Symbol.asyncIterator]();
+        const next = await iterator.next();
+        if (next.done) controller.close();
+        else controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+      },
+      cancel(reason) {
+        body.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

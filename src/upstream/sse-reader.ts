@@ -1,0 +1,144 @@
+/**
+ * Reads an upstream's SSE body of chat completion chunks straight from the socket's bytes, in batches: every chunk
+ * that arrived in one network read comes out together, so the gateway can answer with few messages what the
+ * upstream sent together. `data: [DONE]` is noted; error frames and malformed JSON are UpstreamErrors.
+ *
+ * This replaces the openai client's SSE layer for the response body only (the client still builds, sends and
+ * checks the request): its parser cost about a fifth of the gateway's CPU per streamed chunk, and it yields one
+ * chunk per promise.
+ */
+import type { Readable } from "node:stream";
+import type { WireChunk } from "../wire/vertex-wire.ts";
+import { parseGoogleError, UpstreamError } from "./upstream-failure.ts";
+import { checkChunk } from "./wire-shape.ts";
+
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * The SSE framing (lines ending in LF, CRLF or CR; `data:` lines joined with LF; `event:`; comments; a blank line
+ * ends an event), fed text as it arrives. Pure.
+ */
+export class SseParser {
+  #pending = "";
+  #data: string[] = [];
+  #event = "";
+
+  /** Feeds more text; returns the events it completed. */
+  push(text: string): SseEvent[] {
+    let input = this.#pending + text;
+    if (input.includes("\r")) {
+      // A CR at the very end may be the first half of a CRLF: wait for the next text to decide.
+      const keepCr = input.endsWith("\r");
+      input = (keepCr ? input.slice(0, -1) : input).replace(/\r\n?/g, "\n") + (keepCr ? "\r" : "");
+    }
+    const events: SseEvent[] = [];
+    let start = 0;
+    for (let end = input.indexOf("\n"); end >= 0; end = input.indexOf("\n", start)) {
+      this.#line(input.slice(start, end), events);
+      start = end + 1;
+    }
+    this.#pending = input.slice(start);
+    return events;
+  }
+
+  /** The body ended: a last event without its blank line still counts, as it does for the openai client. */
+  end(): SseEvent[] {
+    const events: SseEvent[] = [];
+    if (this.#pending !== "") this.#line(this.#pending.replace(/\r$/, ""), events);
+    this.#pending = "";
+    this.#line("", events);
+    return events;
+  }
+
+  #line(line: string, events: SseEvent[]): void {
+    if (line === "") {
+      if (this.#data.length > 0) events.push({ event: this.#event, data: this.#data.join("\n") });
+      this.#data = [];
+      this.#event = "";
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* ":" comment */) return;
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? "" : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32 /* one leading space is part of the framing */) value = value.slice(1);
+    if (field === "data") this.#data.push(value);
+    else if (field === "event") this.#event = value;
+  }
+}
+
+export interface StreamEnd {
+  /** True once `data: [DONE]` arrived: only then is the answer known to be complete. */
+  sawDone: boolean;
+}
+
+/** How much a body may still send after `data: [DONE]` while it is drained for connection reuse. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+const DRAIN_LIMIT_MS = 1_000;
+
+/**
+ * The chunks of an SSE body, one batch per network read. Stops at `data: [DONE]` (the rest of the body is drained
+ * in the background, so the connection can serve the next request, or dropped if it does not end soon).
+ */
+export async function* readChunkBatches(body: Readable, end: StreamEnd): AsyncGenerator<WireChunk[]> {
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
+  // Leaving the loop early must not destroy the body: after [DONE] it is drained instead (see drain()).
+  for await (const bytes of body.iterator({ destroyOnReturn: false })) {
+    const batch = toChunks(parser.push(decoder.decode(bytes as Uint8Array, { stream: true })), end);
+    if (batch.length > 0) yield batch;
+    if (end.sawDone) {
+      drain(body);
+      return;
+    }
+  }
+  const batch = toChunks(parser.push(decoder.decode()).concat(parser.end()), end);
+  if (batch.length > 0) yield batch;
+}
+
+function toChunks(events: SseEvent[], end: StreamEnd): WireChunk[] {
+  const chunks: WireChunk[] = [];
+  for (const { event, data } of events) {
+    if (data === "[DONE]") {
+      end.sawDone = true;
+      break;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      throw new UpstreamError({
+        kind: "stream",
+        message: `the upstream sent malformed data: an SSE event that is not JSON: ${JSON.stringify(data.slice(0, 120))}`,
+      });
+    }
+    const error = event === "error" ? ((parsed as { error?: unknown }).error ?? parsed) : errorMember(parsed);
+    if (error !== undefined) {
+      const message = parseGoogleError(error)?.message ?? JSON.stringify(error).slice(0, 200);
+      throw new UpstreamError({ kind: "stream", message: `the upstream sent an error mid-stream: ${message}` });
+    }
+    chunks.push(checkChunk(parsed));
+  }
+  return chunks;
+}
+
+function errorMember(parsed: unknown): unknown {
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const error = (parsed as { error?: unknown }).error;
+  return error ? error : undefined;
+}
+
+function drain(body: Readable): void {
+  if (body.readableEnded || body.destroyed) return;
+  let left = DRAIN_LIMIT_BYTES;
+  const timer = setTimeout(() => body.destroy(), DRAIN_LIMIT_MS);
+  body.on("data", (bytes: Buffer) => {
+    left -= bytes.length;
+    if (left < 0) body.destroy();
+  });
+  body.once("close", () => clearTimeout(timer));
+  body.on("error", () => undefined);
+}
