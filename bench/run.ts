@@ -4,7 +4,7 @@
  * open-source gateway; unary at several concurrencies, streaming, memory with 1,000 open streams and slow readers,
  * the load generator's own ceiling, and how fast a cancelled call's upstream request is aborted. Medians over
  * rounds; writes bench/RESULTS.md. `--smoke` runs a few seconds of everything but Portkey (the test suite does);
- * `--only stream` (or any of ceiling, unary, stream, memory, cancel) runs some sections and prints them.
+ * `--only stream` (or any of ceiling, unary, floors, stream, memory, cancel) runs some sections and prints them.
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -18,6 +18,7 @@ import {
   root,
   startBareProxy,
   startCeilingServer,
+  startConnectFloor,
   startEmulatorProcess,
   startGatewayProcess,
   startPortkey,
@@ -30,11 +31,11 @@ const { values: args } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     out: { type: "string" },
-    /** Comma-separated sections to run (ceiling, unary, stream, memory, cancel); a partial run writes no file. */
+    /** Comma-separated sections to run (ceiling, unary, floors, stream, memory, cancel); a partial run writes no file. */
     only: { type: "string" },
   },
 });
-const sections = new Set((args.only ?? "ceiling,unary,stream,memory,cancel").split(","));
+const sections = new Set((args.only ?? "ceiling,unary,floors,stream,memory,cancel").split(","));
 const smoke = args.smoke;
 const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
 const durationMs = Number(args.seconds ?? (smoke ? 0.4 : 3)) * 1000;
@@ -49,6 +50,8 @@ const say = (line = "") => {
 };
 
 const MODEL = "google/gemini-2.5-flash";
+/** V8 settings for a gateway in a 256 MiB container: a smaller young generation and an old-space limit. */
+const CAPPED_HEAP = ["--max-semi-space-size=8", "--max-old-space-size=128"];
 const openaiBody = (text: string, stream: boolean) =>
   JSON.stringify({ model: MODEL, messages: [{ role: "user", content: text }], ...(stream ? { stream: true } : {}) });
 const contractBody = (text: string) =>
@@ -185,6 +188,50 @@ try {
     }
     say();
   }
+  // 2b. Where the unary time goes: the same contract on Connect with nothing of vertexchat's own, step by step.
+  if (sections.has("floors") && !smoke) {
+    const floors = [
+      await started(startConnectFloor("canned", baseUrl)),
+      await started(startConnectFloor("undici", baseUrl)),
+      await started(startConnectFloor("openai", baseUrl)),
+    ];
+    const steps: HttpTarget[] = [
+      ...unaryTargets("floors").filter((t) => t.name === "bare proxy" || t.name === "vertexchat"),
+      ...[
+        "Connect, canned answer",
+        "Connect + undici request() to the emulator",
+        "Connect + openai client to the emulator",
+      ].map((name, i) => ({
+        name,
+        url: `${floors[i]?.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
+        headers: { "content-type": "application/json" },
+        body: contractBody("floors"),
+        framing: "connect" as const,
+      })),
+    ];
+    const results = new Map<string, UnaryResult[]>();
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < steps.length; i++) {
+        const target = steps[(i + r) % steps.length] as HttpTarget;
+        results.set(target.name, [...(results.get(target.name) ?? []), await unaryLoad(target, 64, durationMs)]);
+      }
+    }
+    const proxyRps = median((results.get("bare proxy") ?? []).map((x) => x.rps));
+    say("## Where the unary time goes (concurrency 64)");
+    say();
+    say(
+      "The same request on a Connect server for the same contract with nothing of vertexchat's own (no interceptors, validation, translation, logs or metrics; `bench/connect-floor.ts`), adding one part at a time. A Node HTTP server answering at once: see the generator ceiling above.",
+    );
+    say();
+    say("| path | requests/s | p50 ms | vs proxy rps |");
+    say("|---|---|---|---|");
+    for (const step of steps) {
+      const runs = results.get(step.name) ?? [];
+      const rps = median(runs.map((x) => x.rps));
+      say(`| ${step.name} | ${fmt(rps, 0)} | ${fmt(median(runs.map((x) => x.p50)), 3)} | ${fmt(rps / proxyRps, 2)} |`);
+    }
+    say();
+  }
   // 3. Streaming.
   if (sections.has("stream")) {
     say(`## Streaming (concurrency ${streamConcurrency})`);
@@ -219,38 +266,87 @@ try {
       }
     }
     say();
+    // Time to first token without queueing: one stream at a time, so the gateway's own latency shows.
+    const alone = new Map<string, number[]>();
+    for (let r = 0; r < rounds; r++) {
+      for (const target of streamTargets(`alone round ${r} [[emulate words=50]]`)) {
+        if (target.name === "portkey") continue;
+        alone.set(target.name, [
+          ...(alone.get(target.name) ?? []),
+          (await streamLoad(target, 1, durationMs, 50)).ttftP50,
+        ]);
+      }
+    }
+    const directAlone = alone.get("direct") ?? [];
+    say("Time to first byte at concurrency 1 (no queueing behind other streams), 50-chunk answers:");
+    say();
+    say("| path | TTFT p50 ms | added TTFT p50 ms |");
+    say("|---|---|---|");
+    for (const [name, ttfts] of alone) {
+      const added = median(ttfts.map((t, i) => t - (directAlone[i] ?? Number.NaN)));
+      streamSummary.set(`${name}@alone`, { chunksPerSecond: Number.NaN, addedTtft: added });
+      say(`| ${name} | ${fmt(median(ttfts), 3)} | ${name === "direct" ? "—" : fmt(added, 3)} |`);
+    }
+    say();
   }
   // 4. Memory.
   if (sections.has("memory")) {
     const slowEmulator = await started(startEmulatorProcess(200));
-    const memGateway = await started(startGatewayProcess(slowEmulator.origin, metadata.host));
-    const memTarget = (text: string): HttpTarget => ({
-      name: "vertexchat",
-      url: `${memGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
-      headers: { "content-type": "application/connect+json" },
-      body: envelope(contractBody(text)),
-      framing: "connect",
-    });
-    await unaryLoad(
-      {
-        ...memTarget("warm"),
-        url: `${memGateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
-        headers: { "content-type": "application/json" },
-        body: contractBody("warm"),
-      },
-      4,
-      500,
-    );
-    const idle = memGateway.rss();
-    const held = await holdStreams(memTarget("[[emulate words=300]]"), memoryStreams);
-    await new Promise((r) => setTimeout(r, 1000));
-    holding = memGateway.rss();
-    await held.close();
+    /** Opens the streams on a fresh gateway and samples its resident memory while they stay open. */
+    const holdOn = async (nodeArgs: string[]) => {
+      const memGateway = await started(startGatewayProcess(slowEmulator.origin, metadata.host, {}, nodeArgs));
+      const memTarget = (text: string): HttpTarget => ({
+        name: "vertexchat",
+        url: `${memGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
+        headers: { "content-type": "application/connect+json" },
+        body: envelope(contractBody(text)),
+        framing: "connect",
+      });
+      await unaryLoad(
+        {
+          ...memTarget("warm"),
+          url: `${memGateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
+          headers: { "content-type": "application/json" },
+          body: contractBody("warm"),
+        },
+        4,
+        500,
+      );
+      const idle = memGateway.rss();
+      const held = await holdStreams(memTarget("[[emulate words=300]]"), memoryStreams);
+      const over: number[] = [];
+      let waited = 0;
+      for (const at of smoke ? [1] : [1, 3, 6, 10]) {
+        await new Promise((r) => setTimeout(r, (at - waited) * 1000));
+        waited = at;
+        over.push(memGateway.rss());
+      }
+      await held.close();
+      await memGateway.stop();
+      return { idle, started: held.started, over, peak: Math.max(...over) };
+    };
+    const plain = await holdOn([]);
+    // The same gateway with V8 told to keep a heap that fits a 256 MiB container: what it costs is in the note.
+    const capped = smoke ? undefined : await holdOn(CAPPED_HEAP);
+    holding = plain.peak;
+    const mib = (b: number) => fmt(b / 2 ** 20, 1);
     say(`## Memory`);
     say();
     say(
-      `${held.started} of ${memoryStreams} concurrent streams open on a slow upstream (one chunk per 200 ms): gateway resident memory ${fmt(holding / 2 ** 20, 1)} MiB (idle ${fmt(idle / 2 ** 20, 1)} MiB), ${fmt((holding - idle) / Math.max(1, held.started) / 1024, 1)} KiB per stream.`,
+      `${plain.started} of ${memoryStreams} concurrent streams open on a slow upstream (one chunk per 200 ms), resident memory of the gateway sampled after ${smoke ? "1 s" : "1, 3, 6 and 10 s"}:`,
     );
+    say();
+    say("| gateway | idle MiB | with the streams open, MiB | peak MiB | peak KiB per stream |");
+    say("|---|---|---|---|---|");
+    for (const [name, m] of [
+      ["default V8 settings", plain],
+      ...(capped ? [[`\`${CAPPED_HEAP.join(" ")}\``, capped] as const] : []),
+    ] as const) {
+      say(
+        `| ${name} | ${mib(m.idle)} | ${m.over.map(mib).join(" → ")} | ${mib(m.peak)} | ${fmt((m.peak - m.idle) / Math.max(1, m.started) / 1024, 1)} |`,
+      );
+    }
+    say();
     // Slow readers: an upstream that writes as fast as it can, callers that read slowly. The emulator runs in this
     // process here so that its own progress (chunks written) can be compared with what the callers took.
     const fastRecorder = await startEmulator({ pacingMs: 0 });
@@ -276,8 +372,12 @@ try {
     const upstreamChunks = fastRecorder.requests.reduce((n, r) => n + r.chunksSent, 0);
     await fastRecorder.close();
     say();
+    const half = Math.floor(samples.length / 2);
+    const firstHalf = Math.max(before, ...samples.slice(0, half));
+    const secondHalf = Math.max(before, ...samples.slice(half));
+    const flat = secondHalf <= firstHalf * 1.25;
     say(
-      `${readers} slow readers (20 ms pause after every read) of 200,000-chunk answers that the upstream would write at full speed, for ${readMs / 1000} s: the readers took ${fmt(received / 2 ** 20, 1)} MiB (≈ ${fmt(received / 110, 0)} chunks); the upstream was let to write ${upstreamChunks} of ${readers * 200_000} chunks — backpressure holds it back instead of the gateway buffering. Gateway resident memory ${fmt(before / 2 ** 20, 1)} MiB before, at most ${fmt(Math.max(before, ...samples) / 2 ** 20, 1)} MiB during (V8's heap grows under the allocation rate; nothing is retained).`,
+      `${readers} slow readers (20 ms pause after every read) of 200,000-chunk answers that the upstream would write at full speed, for ${readMs / 1000} s: the readers took ${fmt(received / 2 ** 20, 1)} MiB; the upstream wrote ${upstreamChunks} of ${readers * 200_000} chunks, what the socket buffers on the way (the kernel's, several MiB per loopback socket) and the readers took. Gateway resident memory ${fmt(before / 2 ** 20, 1)} MiB before; at most ${fmt(firstHalf / 2 ** 20, 1)} MiB in the first half and ${fmt(secondHalf / 2 ** 20, 1)} MiB in the second: ${flat ? "flat, so the gateway holds back the upstream instead of buffering what the callers have not read" : "**growing: the gateway buffers what the callers have not read**"}.`,
     );
     say();
   }
@@ -335,7 +435,14 @@ try {
     (vs50?.chunksPerSecond ?? 0) / (px50?.chunksPerSecond ?? 1) >= 0.5,
     "×",
   );
-  row("streaming: added TTFT p50 ≤ 1 ms", vs50?.addedTtft ?? Number.NaN, (vs50?.addedTtft ?? 9) <= 1, " ms");
+  row(
+    `streaming c=${streamConcurrency}: added TTFT p50 ≤ 1 ms`,
+    vs50?.addedTtft ?? Number.NaN,
+    (vs50?.addedTtft ?? 9) <= 1,
+    " ms",
+  );
+  const alone = s("vertexchat@alone");
+  row("streaming c=1: added TTFT p50 ≤ 1 ms", alone?.addedTtft ?? Number.NaN, (alone?.addedTtft ?? 9) <= 1, " ms");
   row(`resident memory at ${memoryStreams} streams ≤ 256 MiB`, holding / 2 ** 20, holding / 2 ** 20 <= 256, " MiB");
   row("cancellation reaches the upstream in < 100 ms", median(delays), median(delays) < 100, " ms");
   say();

@@ -26,8 +26,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function start(args: string[], env: Record<string, string>, ready: RegExp, port?: number): Promise<Proc> {
-  const child: ChildProcess = spawn(process.execPath, args, {
+async function start(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  port?: number,
+  nodeArgs: string[] = [],
+): Promise<Proc> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -76,6 +82,7 @@ export function startGatewayProcess(
   emulatorOrigin: string,
   metadataHost: string,
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<Proc> {
   const home = mkdtempSync(join(tmpdir(), "vertexchat-bench-"));
   return start(
@@ -92,7 +99,14 @@ export function startGatewayProcess(
       ...env,
     },
     /"url":"http:\/\/127\.0\.0\.1:(\d+)".*vertexchat listening/,
+    undefined,
+    nodeArgs,
   );
+}
+
+/** A Connect server for the same contract with nothing of vertexchat's own (bench/connect-floor.ts). */
+export function startConnectFloor(mode: "canned" | "undici" | "openai", baseUrl: string): Promise<Proc> {
+  return start(["bench/connect-floor.ts", "0", mode, baseUrl], {}, /^listening (\d+)/);
 }
 
 export function startBareProxy(upstreamUrl: string): Promise<Proc> {
