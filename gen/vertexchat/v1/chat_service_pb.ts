@@ -353,7 +353,9 @@ export const ServedBySchema: GenMessage<ServedBy> = /*@__PURE__*/
  * thought (else starts one); `thought` extends the last part if it is a thought text part (else starts one with
  * `thought` set); `part` appends a whole part; `tool_call` extends tool_calls[call_index] (set id, name and
  * thought_signature when non-empty, append `arguments`); `thought_signature` sets the message's thought
- * signature. Finally take finish reasons and usage from `finished`. The role is always assistant.
+ * signature. Finally take finish reasons and usage from `finished`. The role is always assistant. How the text is
+ * split into deltas carries no meaning: text of several upstream chunks that reached the gateway together comes as
+ * one delta.
  *
  * @generated from message vertexchat.v1.ChatCompletionStreamResponse
  */
