@@ -11,7 +11,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { startEmulator } from "../src/emulator/emulator-server.ts";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
-import { grpcUnaryLoad } from "./grpc-load.ts";
+import { grpcUnaryLoad, holdGrpcStreams } from "./grpc-load.ts";
 import { type HttpTarget, holdStreams, slowReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
 import {
   type Proc,
@@ -293,7 +293,7 @@ try {
   if (sections.has("memory")) {
     const slowEmulator = await started(startEmulatorProcess(200));
     /** Opens the streams on a fresh gateway and samples its resident memory while they stay open. */
-    const holdOn = async (nodeArgs: string[]) => {
+    const holdOn = async (transport: "http1" | "grpc", nodeArgs: string[] = []) => {
       const memGateway = await started(startGatewayProcess(slowEmulator.origin, metadata.host, {}, nodeArgs));
       const memTarget = (text: string): HttpTarget => ({
         name: "vertexchat",
@@ -313,7 +313,10 @@ try {
         500,
       );
       const idle = memGateway.rss();
-      const held = await holdStreams(memTarget("[[emulate words=300]]"), memoryStreams);
+      const held =
+        transport === "http1"
+          ? await holdStreams(memTarget("[[emulate words=300]]"), memoryStreams)
+          : await holdGrpcStreams(memGateway.origin, "[[emulate words=300]]", memoryStreams, 10);
       const over: number[] = [];
       let waited = 0;
       for (const at of smoke ? [1] : [1, 3, 6, 10]) {
@@ -325,9 +328,10 @@ try {
       await memGateway.stop();
       return { idle, started: held.started, over, peak: Math.max(...over) };
     };
-    const plain = await holdOn([]);
+    const plain = await holdOn("http1");
+    const grpc = smoke ? undefined : await holdOn("grpc");
     // The same gateway with V8 told to keep a heap that fits a 256 MiB container: what it costs is in the note.
-    const capped = smoke ? undefined : await holdOn(CAPPED_HEAP);
+    const capped = smoke ? undefined : await holdOn("http1", CAPPED_HEAP);
     holding = plain.peak;
     const mib = (b: number) => fmt(b / 2 ** 20, 1);
     say(`## Memory`);
@@ -336,11 +340,12 @@ try {
       `${plain.started} of ${memoryStreams} concurrent streams open on a slow upstream (one chunk per 200 ms), resident memory of the gateway sampled after ${smoke ? "1 s" : "1, 3, 6 and 10 s"}:`,
     );
     say();
-    say("| gateway | idle MiB | with the streams open, MiB | peak MiB | peak KiB per stream |");
+    say("| callers | idle MiB | with the streams open, MiB | peak MiB | peak KiB per stream |");
     say("|---|---|---|---|---|");
     for (const [name, m] of [
-      ["default V8 settings", plain],
-      ...(capped ? [[`\`${CAPPED_HEAP.join(" ")}\``, capped] as const] : []),
+      [`Connect over HTTP/1.1, ${memoryStreams} connections`, plain],
+      ...(grpc ? [["gRPC over HTTP/2, 10 connections", grpc] as const] : []),
+      ...(capped ? [[`HTTP/1.1 as above, node \`${CAPPED_HEAP.join(" ")}\``, capped] as const] : []),
     ] as const) {
       say(
         `| ${name} | ${mib(m.idle)} | ${m.over.map(mib).join(" → ")} | ${mib(m.peak)} | ${fmt((m.peak - m.idle) / Math.max(1, m.started) / 1024, 1)} |`,
