@@ -3,6 +3,7 @@
  * sending its next request when the previous answer is fully read, timing every request with a monotonic clock.
  * Streams are read as they arrive; the time to the first body byte and the chunks delivered are counted.
  */
+import http2 from "node:http2";
 import { Pool } from "undici";
 import { percentile } from "./stats.ts";
 
@@ -245,36 +246,38 @@ export async function holdStreams(
   };
 }
 
-/** Reads `count` streams slowly (a pause after every chunk read) for `durationMs`. */
-export async function slowReaders(
+/**
+ * Opens `count` streams over HTTP/2 (one connection each) whose callers read the first bytes and then stop reading,
+ * for `durationMs`, calling `sample` every `everyMs` meanwhile. HTTP/2 flow control bounds what a caller that does
+ * not read can be sent (its window) far below the kernel's socket buffers, so whatever the gateway does not hold
+ * back from the upstream, it must buffer itself.
+ */
+export async function stalledReaders(
   target: HttpTarget,
   count: number,
   durationMs: number,
-  pauseMs: number,
+  everyMs: number,
+  sample: () => void,
 ): Promise<number> {
-  const { pool, path } = poolFor(target.url, count);
-  const controller = new AbortController();
-  let received = 0;
-  const readers = Array.from({ length: count }, async () => {
-    try {
-      const res = await pool.request({
-        path,
-        method: "POST",
-        headers: target.headers,
-        body: target.body,
-        signal: controller.signal,
-      });
-      for await (const data of res.body) {
-        received += (data as Buffer).length;
-        await new Promise((r) => setTimeout(r, pauseMs));
-      }
-    } catch {
-      // aborted at the end
-    }
-  });
+  const sessions = Array.from({ length: count }, () => http2.connect(new URL(target.url).origin));
+  let stalled = 0;
+  for (const session of sessions) {
+    session.on("error", () => undefined);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": new URL(target.url).pathname,
+      ...target.headers,
+    });
+    stream.on("error", () => undefined);
+    stream.once("data", () => {
+      stalled++;
+      stream.pause();
+    });
+    stream.end(target.body);
+  }
+  const sampler = setInterval(sample, everyMs);
   await new Promise((r) => setTimeout(r, durationMs));
-  controller.abort();
-  await Promise.allSettled(readers);
-  await pool.destroy();
-  return received;
+  clearInterval(sampler);
+  for (const session of sessions) session.destroy();
+  return stalled;
 }

@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { startEmulator } from "../src/emulator/emulator-server.ts";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { grpcUnaryLoad, holdGrpcStreams } from "./grpc-load.ts";
-import { type HttpTarget, holdStreams, slowReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
+import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
 import {
   type Proc,
   root,
@@ -352,37 +352,38 @@ try {
       );
     }
     say();
-    // Slow readers: an upstream that writes as fast as it can, callers that read slowly. The emulator runs in this
-    // process here so that its own progress (chunks written) can be compared with what the callers took.
+    // Stalled readers: an upstream that writes as fast as it can, callers that stop reading. The emulator runs in
+    // this process here so that its own progress (chunks written) can be followed.
     const fastRecorder = await startEmulator({ pacingMs: 0 });
-    const slowGateway = await started(startGatewayProcess(fastRecorder.origin, metadata.host));
-    const samples: number[] = [];
-    const sampler = setInterval(() => samples.push(slowGateway.rss()), 250);
-    const before = slowGateway.rss();
-    const readers = smoke ? 3 : 20;
-    const readMs = smoke ? 1500 : 8000;
-    const received = await slowReaders(
+    const stallGateway = await started(startGatewayProcess(fastRecorder.origin, metadata.host));
+    const readers = smoke ? 3 : 10;
+    const stallMs = smoke ? 1500 : 10000;
+    const trace: { rss: number; written: number }[] = [];
+    const before = stallGateway.rss();
+    const stalled = await stalledReaders(
       {
         name: "vertexchat",
-        url: `${slowGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
+        url: `${stallGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
         headers: { "content-type": "application/connect+json" },
         body: envelope(contractBody("[[emulate words=200000]]")),
         framing: "connect",
       },
       readers,
-      readMs,
-      20,
+      stallMs,
+      smoke ? 500 : 2000,
+      () =>
+        trace.push({
+          rss: stallGateway.rss(),
+          written: fastRecorder.requests.reduce((n, r) => n + r.chunksSent, 0),
+        }),
     );
-    clearInterval(sampler);
-    const upstreamChunks = fastRecorder.requests.reduce((n, r) => n + r.chunksSent, 0);
     await fastRecorder.close();
-    say();
-    const half = Math.floor(samples.length / 2);
-    const firstHalf = Math.max(before, ...samples.slice(0, half));
-    const secondHalf = Math.max(before, ...samples.slice(half));
-    const flat = secondHalf <= firstHalf * 1.25;
+    // Held back: the upstream has stopped writing by the end (the last two samples are alike).
+    const [previous, last] = trace.slice(-2);
+    const heldBack =
+      previous !== undefined && last !== undefined && last.written - previous.written <= last.written * 0.05;
     say(
-      `${readers} slow readers (20 ms pause after every read) of 200,000-chunk answers that the upstream would write at full speed, for ${readMs / 1000} s: the readers took ${fmt(received / 2 ** 20, 1)} MiB; the upstream wrote ${upstreamChunks} of ${readers * 200_000} chunks, what the socket buffers on the way (the kernel's, several MiB per loopback socket) and the readers took. Gateway resident memory ${fmt(before / 2 ** 20, 1)} MiB before; at most ${fmt(firstHalf / 2 ** 20, 1)} MiB in the first half and ${fmt(secondHalf / 2 ** 20, 1)} MiB in the second: ${flat ? "flat, so the gateway holds back the upstream instead of buffering what the callers have not read" : "**growing: the gateway buffers what the callers have not read**"}.`,
+      `${stalled} of ${readers} callers (Connect over HTTP/2) of 200,000-chunk answers read their first bytes and then stop reading, for ${stallMs / 1000} s, while the upstream would write at full speed. Chunks the upstream had written, sampled every ${smoke ? 0.5 : 2} s: ${trace.map((t) => t.written).join(" → ")} (of ${readers * 200_000}; the upstream stops once the socket buffers between it and the gateway are full); gateway resident memory ${fmt(before / 2 ** 20, 1)} MiB before, then ${trace.map((t) => fmt(t.rss / 2 ** 20, 1)).join(" → ")} MiB: ${heldBack ? "the upstream is held back once the buffers are full, and the gateway buffers nothing" : "**the upstream kept writing: the gateway buffers what its callers do not read**"}.`,
     );
     say();
   }
