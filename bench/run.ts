@@ -357,7 +357,7 @@ try {
     const fastRecorder = await startEmulator({ pacingMs: 0 });
     const stallGateway = await started(startGatewayProcess(fastRecorder.origin, metadata.host));
     const readers = smoke ? 3 : 10;
-    const stallMs = smoke ? 1500 : 10000;
+    const stallMs = smoke ? 3000 : 10000;
     const trace: { rss: number; written: number }[] = [];
     const before = stallGateway.rss();
     const stalled = await stalledReaders(
@@ -370,7 +370,7 @@ try {
       },
       readers,
       stallMs,
-      smoke ? 500 : 2000,
+      smoke ? 1000 : 2000,
       () =>
         trace.push({
           rss: stallGateway.rss(),
@@ -383,7 +383,7 @@ try {
     const heldBack =
       previous !== undefined && last !== undefined && last.written - previous.written <= last.written * 0.05;
     say(
-      `${stalled} of ${readers} callers (Connect over HTTP/2) of 200,000-chunk answers read their first bytes and then stop reading, for ${stallMs / 1000} s, while the upstream would write at full speed. Chunks the upstream had written, sampled every ${smoke ? 0.5 : 2} s: ${trace.map((t) => t.written).join(" → ")} (of ${readers * 200_000}; the upstream stops once the socket buffers between it and the gateway are full); gateway resident memory ${fmt(before / 2 ** 20, 1)} MiB before, then ${trace.map((t) => fmt(t.rss / 2 ** 20, 1)).join(" → ")} MiB: ${heldBack ? "the upstream is held back once the buffers are full, and the gateway buffers nothing" : "**the upstream kept writing: the gateway buffers what its callers do not read**"}.`,
+      `${stalled} of ${readers} callers (Connect over HTTP/2) of 200,000-chunk answers read their first bytes and then stop reading, for ${stallMs / 1000} s, while the upstream would write at full speed. Chunks the upstream had written, sampled every ${smoke ? 1 : 2} s: ${trace.map((t) => t.written).join(" → ")} (of ${readers * 200_000}; the upstream stops once the socket buffers between it and the gateway are full); gateway resident memory ${fmt(before / 2 ** 20, 1)} MiB before, then ${trace.map((t) => fmt(t.rss / 2 ** 20, 1)).join(" → ")} MiB: ${heldBack ? "the upstream is held back once the buffers are full, and the gateway buffers nothing" : "**the upstream kept writing: the gateway buffers what its callers do not read**"}.`,
     );
     say();
   }
