@@ -3,7 +3,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { Role } from "../gen/vertexchat/v1/content_pb.ts";
-import { run, type UnaryResult, unaryResult } from "./load.ts";
+import { holdOpen, run, type UnaryResult, unaryResult } from "./load.ts";
 
 export async function grpcUnaryLoad(
   baseUrl: string,
@@ -46,43 +46,11 @@ export async function holdGrpcStreams(
   const clients = Array.from({ length: connections }, () =>
     createClient(ChatService, createGrpcTransport({ baseUrl })),
   );
-  const controller = new AbortController();
   const request = {
     model: "google/gemini-2.5-flash",
     messages: [{ role: Role.USER, content: [{ kind: { case: "text" as const, value: text } }] }],
   };
-  let started = 0;
-  const firstMessages: Promise<void>[] = [];
-  const done: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    let markStarted: () => void = () => undefined;
-    firstMessages.push(new Promise<void>((resolve) => (markStarted = resolve)));
-    const client = clients[i % connections] as (typeof clients)[number];
-    done.push(
-      (async () => {
-        try {
-          let first = true;
-          for await (const _ of client.streamChatCompletion(request, { signal: controller.signal })) {
-            if (first) {
-              first = false;
-              started++;
-              markStarted();
-            }
-          }
-        } catch {
-          // aborted at the end, or refused
-        } finally {
-          markStarted();
-        }
-      })(),
-    );
-  }
-  await Promise.race([Promise.all(firstMessages), new Promise((r) => setTimeout(r, 60_000))]);
-  return {
-    started,
-    close: async () => {
-      controller.abort();
-      await Promise.allSettled(done);
-    },
-  };
+  return holdOpen(count, (i, signal) =>
+    (clients[i % connections] as (typeof clients)[number]).streamChatCompletion(request, { signal }),
+  );
 }

@@ -196,31 +196,26 @@ export async function streamLoad(
   };
 }
 
-/** Opens `count` streams at once and keeps them open until `release` resolves; resolves when all have started. */
-export async function holdStreams(
-  target: HttpTarget,
+/**
+ * Opens `count` streams at once (`open` starts stream `index`) and keeps reading them until close(); resolves when
+ * every stream has delivered its first item or failed.
+ */
+export async function holdOpen(
   count: number,
+  open: (index: number, signal: AbortSignal) => AsyncIterable<unknown>,
 ): Promise<{ started: number; close(): Promise<void> }> {
-  const { pool, path } = poolFor(target.url, count);
   const controller = new AbortController();
   let started = 0;
-  const firstBytes: Promise<void>[] = [];
+  const firstItems: Promise<void>[] = [];
   const done: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
     let markStarted: () => void = () => undefined;
-    firstBytes.push(new Promise<void>((resolve) => (markStarted = resolve)));
+    firstItems.push(new Promise<void>((resolve) => (markStarted = resolve)));
     done.push(
       (async () => {
         try {
-          const res = await pool.request({
-            path,
-            method: "POST",
-            headers: target.headers,
-            body: target.body,
-            signal: controller.signal,
-          });
           let first = true;
-          for await (const _ of res.body) {
+          for await (const _ of open(i, controller.signal)) {
             if (first) {
               first = false;
               started++;
@@ -235,12 +230,30 @@ export async function holdStreams(
       })(),
     );
   }
-  await Promise.race([Promise.all(firstBytes), new Promise((r) => setTimeout(r, 60_000))]);
+  await Promise.race([Promise.all(firstItems), new Promise((r) => setTimeout(r, 60_000))]);
   return {
     started,
     close: async () => {
       controller.abort();
       await Promise.allSettled(done);
+    },
+  };
+}
+
+/** Opens `count` HTTP streams at once, one connection each, and keeps them open until close(). */
+export async function holdStreams(
+  target: HttpTarget,
+  count: number,
+): Promise<{ started: number; close(): Promise<void> }> {
+  const { pool, path } = poolFor(target.url, count);
+  const held = await holdOpen(count, async function* (_, signal) {
+    const res = await pool.request({ path, method: "POST", headers: target.headers, body: target.body, signal });
+    yield* res.body;
+  });
+  return {
+    started: held.started,
+    close: async () => {
+      await held.close();
       await pool.destroy();
     },
   };
