@@ -34,7 +34,7 @@ const calls: Record<string, () => Promise<unknown>> = {
     const res = await client
       .post("/chat/completions", { body, headers: { Authorization: "Bearer bench-token" } })
       .asResponse();
-    return JSON.parse((await nodeBody(res)?.setEncoding("utf8").toArray())?.join("") ?? "{}");
+    return JSON.parse((await nodeBody(res).setEncoding("utf8").toArray()).join(""));
   },
 };
 const call = calls[mode];

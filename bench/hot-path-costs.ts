@@ -105,7 +105,7 @@ await cpuPerCall("upstream call: openai client + emulator", 4_000, async () => {
   const res = await client
     .post("/chat/completions", { body, headers: { Authorization: "Bearer bench-token" } })
     .asResponse();
-  return nodeBody(res)?.setEncoding("utf8").toArray();
+  return nodeBody(res).setEncoding("utf8").toArray();
 });
 await emulator.close();
 

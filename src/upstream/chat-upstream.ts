@@ -1,10 +1,8 @@
 /**
  * Calls one OpenAI-compatible base URL with the `openai` client, a fresh Bearer token per request, and the
- * caller's cancellation signal and deadline. Speaks wire JSON only.
+ * caller's cancellation signal and deadline; reads the answers' bodies itself (JSON, or SSE in batches). Speaks wire
+ * JSON only.
  */
-
-import { Readable } from "node:stream";
-import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import OpenAI from "openai";
 import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.ts";
@@ -113,7 +111,7 @@ export class ChatUpstream {
       endSpan(span, error);
       throw error;
     }
-    const bodyStream = nodeBody(answer) ?? Readable.fromWeb(answer.body as NodeWebStream);
+    const bodyStream = nodeBody(answer);
     return (async function* () {
       const end: StreamEnd = { sawDone: false };
       try {
@@ -202,10 +200,7 @@ function midStream(error: UpstreamError): UpstreamError {
 
 /** A whole answer's JSON; a body that is not JSON is a malformed answer, quoted so the log shows what came. */
 async function readJson(answer: Response): Promise<unknown> {
-  const text = await (nodeBody(answer)
-    ?.setEncoding("utf8")
-    .toArray()
-    .then((parts) => parts.join("")) ?? answer.text());
+  const text = (await nodeBody(answer).setEncoding("utf8").toArray()).join("");
   try {
     return JSON.parse(text);
   } catch {

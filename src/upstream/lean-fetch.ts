@@ -12,9 +12,11 @@ const agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000
 
 const nodeBodies = new WeakMap<Response, Readable>();
 
-/** The Node stream under a response that leanFetch made (undefined for any other response). */
-export function nodeBody(response: Response): Readable | undefined {
-  return nodeBodies.get(response);
+/** The Node stream under a response that leanFetch made. */
+export function nodeBody(response: Response): Readable {
+  const body = nodeBodies.get(response);
+  if (!body) throw new Error("nodeBody: the response was not made by leanFetch");
+  return body;
 }
 
 export async function leanFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
