@@ -80,6 +80,9 @@ export async function listen(handler: NodeHandler, opts: ListenOptions): Promise
     };
   }
   server.on("connection", (socket: Socket) => {
+    // Streams write many small frames: with Nagle's algorithm each one waits for the previous one's (delayed) ACK,
+    // up to 40 ms between chunks (measured). A plain net.Server does not turn it off as http.Server would.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
