@@ -3,7 +3,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { Role } from "../gen/vertexchat/v1/content_pb.ts";
-import { holdOpen, run, type UnaryResult, unaryResult } from "./load.ts";
+import { closedLoop, holdOpen, type UnaryResult } from "./load.ts";
 
 export async function grpcUnaryLoad(
   baseUrl: string,
@@ -16,21 +16,10 @@ export async function grpcUnaryLoad(
     model: "google/gemini-2.5-flash",
     messages: [{ role: Role.USER, content: [{ kind: { case: "text" as const, value: text } }] }],
   };
-  const latencies: number[] = [];
-  let errors = 0;
-  let recording = false;
-  const one = async () => {
-    const t0 = performance.now();
-    try {
-      await client.createChatCompletion(request);
-      if (recording) latencies.push(performance.now() - t0);
-    } catch {
-      if (recording) errors++;
-    }
-  };
-  await run(concurrency, 300, one);
-  recording = true;
-  return unaryResult(latencies, await run(concurrency, durationMs, one), errors);
+  return closedLoop(concurrency, durationMs, 300, async () => {
+    await client.createChatCompletion(request);
+    return true;
+  });
 }
 
 /**

@@ -50,7 +50,7 @@ function poolFor(url: string, connections: number): { pool: Pool; path: string }
   };
 }
 
-export async function run(concurrency: number, durationMs: number, one: () => Promise<void>): Promise<number> {
+async function run(concurrency: number, durationMs: number, one: () => Promise<void>): Promise<number> {
   const started = performance.now();
   const deadline = started + durationMs;
   await Promise.all(
@@ -68,29 +68,42 @@ export async function unaryLoad(
   warmupMs = 300,
 ): Promise<UnaryResult> {
   const { pool, path } = poolFor(target.url, concurrency);
+  const result = await closedLoop(concurrency, durationMs, warmupMs, async () => {
+    const res = await pool.request({ path, method: "POST", headers: target.headers, body: target.body });
+    await res.body.arrayBuffer();
+    return res.statusCode === 200;
+  });
+  await pool.close();
+  return result;
+}
+
+/**
+ * Closed-loop calls of `send` (true for a success): `warmupMs` unrecorded, then `durationMs` timed, each call by
+ * itself. A call that throws or answers false is an error.
+ */
+export async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  warmupMs: number,
+  send: () => Promise<boolean>,
+): Promise<UnaryResult> {
   const latencies: number[] = [];
   let errors = 0;
   let recording = false;
   const one = async () => {
     const t0 = performance.now();
-    try {
-      const res = await pool.request({ path, method: "POST", headers: target.headers, body: target.body });
-      await res.body.arrayBuffer();
-      if (res.statusCode !== 200) errors += recording ? 1 : 0;
-      else if (recording) latencies.push(performance.now() - t0);
-    } catch {
-      if (recording) errors++;
-    }
+    const ok = await send().catch(() => false);
+    if (!recording) return;
+    if (ok) latencies.push(performance.now() - t0);
+    else errors++;
   };
   await run(concurrency, warmupMs, one);
   recording = true;
-  const elapsed = await run(concurrency, durationMs, one);
-  await pool.close();
-  return unaryResult(latencies, elapsed, errors);
+  return unaryResult(latencies, await run(concurrency, durationMs, one), errors);
 }
 
 /** Throughput and latency percentiles of the requests recorded over `elapsedMs`. */
-export function unaryResult(latencies: number[], elapsedMs: number, errors: number): UnaryResult {
+function unaryResult(latencies: number[], elapsedMs: number, errors: number): UnaryResult {
   latencies.sort((a, b) => a - b);
   return {
     rps: (latencies.length / elapsedMs) * 1000,

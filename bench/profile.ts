@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
+import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { streamLoad, unaryLoad } from "./load.ts";
 import { root, startEmulatorProcess, startGatewayProcess } from "./servers.ts";
 
@@ -17,44 +18,23 @@ const gateway = await startGatewayProcess(emulator.origin, metadata.host, {
   NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
 });
 const text = mode === "unary" ? "profile me" : "[[emulate words=50]]";
-const json = JSON.stringify({
-  model: "google/gemini-2.5-flash",
-  messages: [{ role: "ROLE_USER", content: [{ text }] }],
+const target = (method: string, contentType: string, body: string | Buffer) => ({
+  name: "vertexchat",
+  url: `${gateway.origin}/vertexchat.v1.ChatService/${method}`,
+  headers: { "content-type": contentType },
+  body,
+  framing: "connect" as const,
 });
-if (mode === "unary") {
-  console.log(
-    await unaryLoad(
-      {
-        name: "vertexchat",
-        url: `${gateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
-        headers: { "content-type": "application/json" },
-        body: json,
-        framing: "connect",
-      },
-      16,
-      ms,
-    ),
-  );
-} else {
-  const payload = Buffer.from(json);
-  const frame = Buffer.alloc(5 + payload.length);
-  frame.writeUInt32BE(payload.length, 1);
-  payload.copy(frame, 5);
-  console.log(
-    await streamLoad(
-      {
-        name: "vertexchat",
-        url: `${gateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
-        headers: { "content-type": "application/connect+json" },
-        body: frame,
-        framing: "connect",
-      },
-      16,
-      ms,
-      50,
-    ),
-  );
-}
+console.log(
+  mode === "unary"
+    ? await unaryLoad(target("CreateChatCompletion", "application/json", userRequestJson(text)), 16, ms)
+    : await streamLoad(
+        target("StreamChatCompletion", "application/connect+json", connectEnvelope(userRequestJson(text))),
+        16,
+        ms,
+        50,
+      ),
+);
 // SIGTERM lets the gateway exit cleanly, which writes the profile.
 process.kill(gateway.pid, "SIGTERM");
 await new Promise((r) => setTimeout(r, 2000));

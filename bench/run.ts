@@ -11,6 +11,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { startEmulator } from "../src/emulator/emulator-server.ts";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
+import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { grpcUnaryLoad, holdGrpcStreams } from "./grpc-load.ts";
 import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
 import {
@@ -54,15 +55,6 @@ const MODEL = "google/gemini-2.5-flash";
 const CAPPED_HEAP = ["--max-semi-space-size=8", "--max-old-space-size=128"];
 const openaiBody = (text: string, stream: boolean) =>
   JSON.stringify({ model: MODEL, messages: [{ role: "user", content: text }], ...(stream ? { stream: true } : {}) });
-const contractBody = (text: string) =>
-  JSON.stringify({ model: MODEL, messages: [{ role: "ROLE_USER", content: [{ text }] }] });
-const envelope = (json: string) => {
-  const payload = Buffer.from(json);
-  const frame = Buffer.alloc(5 + payload.length);
-  frame.writeUInt32BE(payload.length, 1);
-  payload.copy(frame, 5);
-  return frame;
-};
 
 const metadata = await startMetadataServer({ expiresInSeconds: 3600 });
 const procs: Proc[] = [];
@@ -89,7 +81,7 @@ try {
       name: "vertexchat",
       url: `${gateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
       headers: { "content-type": "application/json", "connect-protocol-version": "1" },
-      body: contractBody(text),
+      body: userRequestJson(text),
       framing: "connect",
     },
     ...(portkey
@@ -111,7 +103,7 @@ try {
             ...t,
             url: `${gateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
             headers: { "content-type": "application/connect+json" },
-            body: envelope(contractBody(text)),
+            body: connectEnvelope(userRequestJson(text)),
           }
         : { ...t, body: openaiBody(text, true) },
     );
@@ -205,7 +197,7 @@ try {
         name,
         url: `${floors[i]?.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
         headers: { "content-type": "application/json" },
-        body: contractBody("floors"),
+        body: userRequestJson("floors"),
         framing: "connect" as const,
       })),
     ];
@@ -299,7 +291,7 @@ try {
         name: "vertexchat",
         url: `${memGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
         headers: { "content-type": "application/connect+json" },
-        body: envelope(contractBody(text)),
+        body: connectEnvelope(userRequestJson(text)),
         framing: "connect",
       });
       await unaryLoad(
@@ -307,7 +299,7 @@ try {
           ...memTarget("warm"),
           url: `${memGateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
           headers: { "content-type": "application/json" },
-          body: contractBody("warm"),
+          body: userRequestJson("warm"),
         },
         4,
         500,
@@ -365,7 +357,7 @@ try {
         name: "vertexchat",
         url: `${stallGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
         headers: { "content-type": "application/connect+json" },
-        body: envelope(contractBody("[[emulate words=200000]]")),
+        body: connectEnvelope(userRequestJson("[[emulate words=200000]]")),
         framing: "connect",
       },
       readers,
@@ -396,7 +388,7 @@ try {
       const res = await fetch(`${cancelGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`, {
         method: "POST",
         headers: { "content-type": "application/connect+json" },
-        body: envelope(contractBody(`cancel ${i} [[emulate words=500]]`)),
+        body: connectEnvelope(userRequestJson(`cancel ${i} [[emulate words=500]]`)),
         signal: controller.signal,
       });
       const reader = res.body?.getReader();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { after, before, test } from "node:test";
+import { connectEnvelope, userRequestJson } from "./support/requests.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
 let stack: Stack;
@@ -10,16 +11,6 @@ before(async () => {
 after(async () => {
   await stack.close();
 });
-
-function frame(text: string): Buffer {
-  const payload = Buffer.from(
-    JSON.stringify({ model: "google/gemini-2.5-flash", messages: [{ role: "ROLE_USER", content: [{ text }] }] }),
-  );
-  const out = Buffer.alloc(5 + payload.length);
-  out.writeUInt32BE(payload.length, 1);
-  payload.copy(out, 5);
-  return out;
-}
 
 const written = () => stack.emulator.requests.at(-1)?.chunksSent ?? 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +32,7 @@ test("a caller that stops reading holds the upstream back instead of the gateway
         resolve();
       }),
     );
-    stream.end(frame("[[emulate words=300000]]"));
+    stream.end(connectEnvelope(userRequestJson("[[emulate words=300000]]")));
     await firstBytes;
     // Wait until the upstream has stopped: what it wrote fills the buffers between it and the caller.
     let previous = -1;

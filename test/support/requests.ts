@@ -12,3 +12,17 @@ export function userRequest(
   request.messages.push(create(MessageSchema, { role: Role.USER, content: [{ kind: { case: "text", value: text } }] }));
   return request;
 }
+
+/** A ChatCompletionRequest as Connect JSON: a user message with `text` to google/gemini-2.5-flash. */
+export function userRequestJson(text: string): string {
+  return JSON.stringify({ model: "google/gemini-2.5-flash", messages: [{ role: "ROLE_USER", content: [{ text }] }] });
+}
+
+/** One Connect streaming envelope (no flags) around a JSON message, as a streaming request body. */
+export function connectEnvelope(json: string): Buffer {
+  const payload = Buffer.from(json);
+  const frame = Buffer.alloc(5 + payload.length);
+  frame.writeUInt32BE(payload.length, 1);
+  payload.copy(frame, 5);
+  return frame;
+}
