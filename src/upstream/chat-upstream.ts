@@ -117,8 +117,13 @@ export class ChatUpstream {
       try {
         for await (const batch of readChunkBatches(bodyStream, end)) {
           lastChunkAt = performance.now();
-          limitMs = limits.idleTimeoutMs;
-          what = "next chunk";
+          if (what === "first chunk") {
+            // The timer is armed for the first-chunk limit; from now on the (usually much shorter) idle limit holds.
+            limitMs = limits.idleTimeoutMs;
+            what = "next chunk";
+            clearTimeout(timer);
+            timer = setTimeout(check, limitMs);
+          }
           yield batch;
         }
       } catch (err) {
