@@ -1,22 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { type RunningEmulator, startEmulator } from "../src/emulator/emulator-server.ts";
-import { type GatewayProcess, startGatewayProcess } from "./support/gateway-process.ts";
+import { type GatewayProcess, isolatedCredentialsEnv, startGatewayProcess } from "./support/gateway-process.ts";
 import { type MetadataServer, startMetadataServer } from "./support/metadata-server.ts";
 import { userRequest } from "./support/requests.ts";
-
-/** Environment with no credentials of the machine's own: only what the test provides. */
-function isolatedEnv(extra: Record<string, string>): Record<string, string> {
-  const home = mkdtempSync(join(tmpdir(), "vertexchat-adc-"));
-  return { HOME: home, CLOUDSDK_CONFIG: join(home, "gcloud"), VERTEXCHAT_LOG_LEVEL: "info", ...extra };
-}
 
 describe("the upstream token comes from google-auth-library, per request", () => {
   let metadata: MetadataServer;
@@ -28,7 +19,7 @@ describe("the upstream token comes from google-auth-library, per request", () =>
     metadata = await startMetadataServer({ expiresInSeconds: 305 });
     emulator = await startEmulator({ acceptToken: (token) => metadata.isValid(token) });
     gateway = await startGatewayProcess(
-      isolatedEnv({
+      isolatedCredentialsEnv({
         GOOGLE_CLOUD_PROJECT: "test-project",
         GOOGLE_CLOUD_LOCATION: "us-central1",
         VERTEXCHAT_VERTEX_ORIGIN: emulator.origin,
@@ -73,7 +64,7 @@ describe("the upstream token comes from google-auth-library, per request", () =>
 describe("without any Google credentials", () => {
   test("a call fails with UNAVAILABLE and a message saying how to provide credentials, not an internal error", async () => {
     const gateway = await startGatewayProcess(
-      isolatedEnv({
+      isolatedCredentialsEnv({
         GOOGLE_CLOUD_PROJECT: "test-project",
         VERTEXCHAT_VERTEX_ORIGIN: "http://127.0.0.1:9",
         // A metadata host that refuses connections: no ADC anywhere.

@@ -24,7 +24,7 @@ describe("every row of the upstream error table, end to end", () => {
       false,
       1,
     ],
-    ["401 after a token refresh", "status=401", Code.Unavailable, "UPSTREAM_CREDENTIALS_REJECTED", true, 2],
+    ["401 after a token refresh", "status=401", Code.Unavailable, "UPSTREAM_CREDENTIALS_REJECTED", false, 2],
     ["403", "status=403", Code.PermissionDenied, "UPSTREAM_PERMISSION_DENIED", false, 1],
     ["404", "status=404", Code.NotFound, "UPSTREAM_NOT_FOUND", false, 1],
     ["429", "status=429", Code.ResourceExhausted, "UPSTREAM_RESOURCE_EXHAUSTED", true, 3],

@@ -41,7 +41,6 @@ export function mapHttpFailure(status: number, googleStatus: string | undefined)
       return {
         code: Code.Unavailable,
         reason: "UPSTREAM_CREDENTIALS_REJECTED",
-        retryAfterMs: 1000,
         explain:
           "Vertex rejected the gateway's Google credentials even after a token refresh; the operator must check them",
       };
@@ -124,7 +123,13 @@ function mapFailure(failure: UpstreamFailure): Mapping {
     case "aborted":
       return { code: Code.Canceled, reason: "CANCELLED", explain: "the call was cancelled" };
     case "credentials":
-      return { code: Code.Unavailable, reason: "GATEWAY_CREDENTIALS_MISSING", explain: "the gateway is misconfigured" };
+      return {
+        code: Code.Unavailable,
+        reason: "GATEWAY_CREDENTIALS_MISSING",
+        // At least a second, so that callers do not spin while the token source waits for its next attempt.
+        retryAfterMs: Math.max(1000, failure.retryAfterMs),
+        explain: "the gateway cannot authenticate to Google right now",
+      };
     case "stream":
       return {
         code: Code.Unavailable,
@@ -138,6 +143,7 @@ function mapFailure(failure: UpstreamFailure): Mapping {
 export function upstreamFailureToConnectError(failure: UpstreamFailure, context: FailureContext): ConnectError {
   const mapping = mapFailure(failure);
   const metadata: Record<string, string> = { ...context };
+  if (failure.kind === "credentials") metadata.retry_after_ms = String(failure.retryAfterMs);
   if (failure.kind === "http") {
     metadata.http_status = String(failure.status);
     if (failure.googleStatus) metadata.google_status = failure.googleStatus;

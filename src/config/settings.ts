@@ -185,6 +185,20 @@ export const SETTINGS = {
     doc: "Longest silence between two chunks of a stream, so a stalled upstream is detected while a long healthy stream is not cut.",
     parse: atLeastOne,
   }),
+  credentialsFetch: setting({
+    env: "VERTEXCHAT_CREDENTIALS_FETCH",
+    flag: "--credentials-fetch",
+    default: "startup",
+    doc: "When the gateway first gets a Google access token: `startup` (ChatService health is NOT_SERVING until it has one) or `first_call` (SERVING until a fetch fails). Either way a failed fetch is retried in the background and health is NOT_SERVING until a token comes.",
+    parse: oneOf("startup", "first_call"),
+  }),
+  credentialsRetryMaxMs: setting({
+    env: "VERTEXCHAT_CREDENTIALS_RETRY_MAX_MS",
+    flag: "--credentials-retry-max-ms",
+    default: "30000",
+    doc: "Longest wait between background attempts to get Google credentials while none can be had (from 500 ms, doubling, with jitter).",
+    parse: atLeastOne,
+  }),
   maxRequestBytes: setting({
     env: "VERTEXCHAT_MAX_REQUEST_BYTES",
     flag: "--max-request-bytes",

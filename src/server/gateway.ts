@@ -62,7 +62,11 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const routing = config.routingFile
     ? loadRoutingFile(config.routingFile, process.env)
     : routingFromEnv(config, deps.emulator);
-  const router = createRouter(routing, upstreamClients(deps.emulator));
+  const clients = upstreamClients(deps.emulator, {
+    fetchAtStart: config.credentialsFetch === "startup",
+    retry: { initialMs: Math.min(500, config.credentialsRetryMaxMs), maxMs: config.credentialsRetryMaxMs },
+  });
+  const router = createRouter(routing, clients.factory);
   const callers: Callers = config.callersFile
     ? loadCallersFile(config.callersFile)
     : { callers: [], defaultLimits: noLimits() };
@@ -160,7 +164,17 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const admin = config.adminListen
     ? await serveMetrics(metrics, config.adminListen.host, config.adminListen.port)
     : undefined;
-  health.setAll(ServingStatus.SERVING);
+  // The server is SERVING once it listens; ChatService also needs Google credentials it can use (readiness).
+  let lifecycle: ServingStatus = ServingStatus.SERVING;
+  const refreshHealth = () => {
+    const credentialsUsable = clients.googleCredentials.every((source) => source.usable);
+    for (const service of health.all().keys()) {
+      const needsCredentials = service === ChatService.typeName && !credentialsUsable;
+      health.set(service, needsCredentials ? ServingStatus.NOT_SERVING : lifecycle);
+    }
+  };
+  for (const source of clients.googleCredentials) source.onChange(refreshHealth);
+  refreshHealth();
   logger.info(
     {
       url: listener.url,
@@ -177,7 +191,9 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   let stopping: Promise<boolean> | undefined;
   const shutdown = (graceMs: number) => {
     stopping ??= (async () => {
-      health.setAll(ServingStatus.NOT_SERVING);
+      lifecycle = ServingStatus.NOT_SERVING;
+      refreshHealth();
+      for (const source of clients.googleCredentials) source.close();
       gate.drain();
       listener.stopAccepting();
       const finished = await gate.waitIdle(graceMs);

@@ -27,6 +27,13 @@ export class HealthState {
     for (const notify of this.#watchers) notify();
   }
 
+  /** Sets one service's status. */
+  set(service: string, status: ServingStatus): void {
+    if (this.#statuses.get(service) === status) return;
+    this.#statuses.set(service, status);
+    for (const notify of this.#watchers) notify();
+  }
+
   get(service: string): ServingStatus | undefined {
     return this.#statuses.get(service);
   }

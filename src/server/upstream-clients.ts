@@ -8,7 +8,8 @@ import type { Credentials, Upstream } from "../config/routing.ts";
 import { EMULATOR_ORIGIN } from "../config/routing-file.ts";
 import { ConfigError } from "../config/settings.ts";
 import { ChatUpstream } from "../upstream/chat-upstream.ts";
-import { googleTokenSource, staticTokenSource, type TokenSource } from "../upstream/token-source.ts";
+import { GoogleTokenSource } from "../upstream/google-token-source.ts";
+import { staticTokenSource, type TokenSource } from "../upstream/token-source.ts";
 import { dedicatedEndpointBaseUrl, vertexBaseUrl } from "../wire/vertex-urls.ts";
 
 export interface EmulatorEndpoint {
@@ -16,22 +17,36 @@ export interface EmulatorEndpoint {
   token: string;
 }
 
-export function upstreamClients(emulator: EmulatorEndpoint | undefined): ClientFactory {
-  let adc: TokenSource | undefined;
-  const keyFiles = new Map<string, TokenSource>();
-  const tokensFor = (credentials: Credentials): TokenSource => {
+export interface UpstreamClients {
+  factory: ClientFactory;
+  /** Every Google token source the upstreams use (Application Default Credentials, key files), for readiness. */
+  googleCredentials: GoogleTokenSource[];
+}
+
+export function upstreamClients(
+  emulator: EmulatorEndpoint | undefined,
+  credentials: { fetchAtStart: boolean; retry: { initialMs: number; maxMs: number } },
+): UpstreamClients {
+  const google = new Map<string, GoogleTokenSource>();
+  const googleSource = (keyFile: string | undefined, projectId: string | undefined) => {
+    const key = keyFile ?? "";
+    let source = google.get(key);
+    if (!source) {
+      source = new GoogleTokenSource({
+        ...(keyFile ? { keyFile } : {}),
+        ...(projectId ? { projectId } : {}),
+        ...credentials,
+      });
+      google.set(key, source);
+    }
+    return source;
+  };
+  const tokensFor = (credentials: Credentials, projectId?: string): TokenSource => {
     switch (credentials.type) {
       case "adc":
-        adc ??= googleTokenSource();
-        return adc;
-      case "service_account_key": {
-        let source = keyFiles.get(credentials.keyFile);
-        if (!source) {
-          source = googleTokenSource({ keyFile: credentials.keyFile });
-          keyFiles.set(credentials.keyFile, source);
-        }
-        return source;
-      }
+        return googleSource(undefined, projectId);
+      case "service_account_key":
+        return googleSource(credentials.keyFile, projectId);
       case "api_key":
         return staticTokenSource(credentials.value);
       case "static":
@@ -39,7 +54,7 @@ export function upstreamClients(emulator: EmulatorEndpoint | undefined): ClientF
     }
   };
 
-  return (upstream: Upstream, location: string) => {
+  const factory: ClientFactory = (upstream: Upstream, location: string) => {
     if (upstream.kind === "openai-compatible") {
       return new ChatUpstream({ baseUrl: upstream.baseUrl, tokens: tokensFor(upstream.credentials) });
     }
@@ -65,6 +80,12 @@ export function upstreamClients(emulator: EmulatorEndpoint | undefined): ClientF
               endpointId: upstream.endpointId,
               ...common,
             });
-    return new ChatUpstream({ baseUrl, tokens: tokensFor(credentials) });
+    return new ChatUpstream({ baseUrl, tokens: tokensFor(credentials, upstream.project) });
+  };
+  return {
+    factory,
+    get googleCredentials() {
+      return [...google.values()];
+    },
   };
 }

@@ -1,9 +1,9 @@
 /**
  * Where the upstream's Bearer token comes from. The token is asked for on every request: google-auth-library keeps
  * it cached and refreshes it five minutes before it expires, so no token is ever frozen at start-up (the most
- * reported failure with this endpoint is a token captured once and dead an hour later).
+ * reported failure with this endpoint is a token captured once and dead an hour later). google-token-source.ts
+ * gets them from Google and heals after a failed discovery.
  */
-import { GoogleAuth } from "google-auth-library";
 
 export interface TokenSource {
   /** A valid access token. Rejects with MissingCredentialsError when there are no credentials at all. */
@@ -12,43 +12,30 @@ export interface TokenSource {
   invalidate(): void;
 }
 
-/** The gateway could not get a Google access token. The message says how to provide credentials. */
+/**
+ * The gateway has no Google access token. The message names the source tried, what it answered, when it is tried
+ * again, and how to provide credentials; `retryAfterMs` is the wait until the next attempt.
+ */
 export class MissingCredentialsError extends Error {
-  constructor(cause: unknown) {
+  override name = "MissingCredentialsError";
+  readonly detail: string;
+  readonly retryAfterMs: number;
+  constructor(detail: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+    const retryAfterMs = Math.max(0, Math.ceil(options.retryAfterMs ?? 0));
     super(
-      "the gateway could not get a Google access token for Vertex AI; provide credentials: run `gcloud auth application-default login`, set " +
-        "GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or run on Google Cloud with a service " +
-        `account (${cause instanceof Error ? cause.message : String(cause)})`,
-      { cause },
+      `the gateway has no Google access token for Vertex AI: ${detail}; it tries again by itself${
+        retryAfterMs > 0 ? ` in ${(retryAfterMs / 1000).toFixed(1)} s` : ""
+      }. To provide credentials: run \`gcloud auth application-default login\`, set GOOGLE_APPLICATION_CREDENTIALS ` +
+        "to a service-account key file, or run on Google Cloud with a service account",
+      { cause: options.cause },
     );
-    this.name = "MissingCredentialsError";
+    this.detail = detail;
+    this.retryAfterMs = retryAfterMs;
   }
-}
 
-const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
-
-/** Application Default Credentials, or a service-account key file when one is named. */
-export function googleTokenSource(opts: { keyFile?: string } = {}): TokenSource {
-  let auth = newAuth(opts.keyFile);
-  return {
-    async token() {
-      let token: string | null | undefined;
-      try {
-        token = await auth.getAccessToken();
-      } catch (err) {
-        throw new MissingCredentialsError(err);
-      }
-      if (!token) throw new MissingCredentialsError("the credentials produced no access token");
-      return token;
-    },
-    invalidate() {
-      auth = newAuth(opts.keyFile);
-    },
-  };
-}
-
-function newAuth(keyFile: string | undefined): GoogleAuth {
-  return new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], ...(keyFile ? { keyFile } : {}) });
+  withRetryAfter(ms: number): MissingCredentialsError {
+    return new MissingCredentialsError(this.detail, { cause: this.cause, retryAfterMs: ms });
+  }
 }
 
 /** A fixed token, for the local emulator (which checks that a Bearer token is present, not who it is). */

@@ -20,7 +20,8 @@ export type UpstreamFailure =
   /** The upstream went silent: no first chunk, or no next chunk, in time. */
   | { kind: "stalled"; message: string }
   | { kind: "aborted"; message: string }
-  | { kind: "credentials"; message: string }
+  /** No Google token; the token source tries again by itself after `retryAfterMs`. */
+  | { kind: "credentials"; message: string; retryAfterMs: number }
   /** A body that is not the JSON shape of a chat completion. */
   | { kind: "malformed"; message: string }
   | { kind: "stream"; message: string };
@@ -51,7 +52,8 @@ const CONNECTION_ERROR_CODES = new Set([
 ]);
 
 function classify(err: unknown): UpstreamFailure {
-  if (err instanceof MissingCredentialsError) return { kind: "credentials", message: err.message };
+  if (err instanceof MissingCredentialsError)
+    return { kind: "credentials", message: err.message, retryAfterMs: err.retryAfterMs };
   if (err instanceof APIUserAbortError) return { kind: "aborted", message: "the request was cancelled" };
   if (err instanceof APIConnectionTimeoutError)
     return { kind: "timeout", message: "the upstream did not answer in time" };

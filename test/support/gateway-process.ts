@@ -1,5 +1,8 @@
 /** Runs `node src/main.ts` as a child process, the way `npm start` does, and finds the address it logs. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 export interface GatewayProcess {
@@ -50,4 +53,10 @@ export async function startGatewayProcess(env: Record<string, string>, args: str
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** An environment with no Google credentials of the machine's own (no gcloud files, no key): only what is given. */
+export function isolatedCredentialsEnv(extra: Record<string, string>): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), "vertexchat-adc-"));
+  return { HOME: home, CLOUDSDK_CONFIG: join(home, "gcloud"), VERTEXCHAT_LOG_LEVEL: "info", ...extra };
 }
