@@ -33,6 +33,18 @@ describe("the upstream token comes from google-auth-library, per request", () =>
     await metadata.close();
   });
 
+  test("the `vertexchat listening` line shows each upstream's base URL per location", () => {
+    const line = gateway.logs.find((l) => l.includes("vertexchat listening")) ?? "";
+    const logged = JSON.parse(line) as { upstreams: Record<string, string[]> };
+    assert.deepEqual(Object.values(logged.upstreams), [
+      [
+        `${emulator.origin}/v1/projects/test-project/locations/us-central1/endpoints/openapi`,
+        // Gemini 3 previews are sent to global whatever the configured location.
+        `${emulator.origin}/v1/projects/test-project/locations/global/endpoints/openapi`,
+      ],
+    ]);
+  });
+
   test("uses a cached token, replaces it when it nears expiry, and refreshes once after a 401", async () => {
     const client = createClient(ChatService, createGrpcTransport({ baseUrl: gateway.url }));
     await client.createChatCompletion(userRequest("one"));

@@ -30,6 +30,8 @@ describe("configuration", () => {
   });
 
   const bad: [Record<string, string>, RegExp][] = [
+    [{ VERTEXCHAT_LISTN: "127.0.0.1:1" }, /^unknown variable VERTEXCHAT_LISTN; did you mean VERTEXCHAT_LISTEN\?/],
+    [{ VERTEXCHAT_WHATEVER_ELSE: "1" }, /^unknown variable VERTEXCHAT_WHATEVER_ELSE \(run with --help/],
     [{ VERTEXCHAT_LISTEN: "8080" }, /^VERTEXCHAT_LISTEN="8080" is not valid; accepted: host:port/],
     [{ VERTEXCHAT_LISTEN: "0.0.0.0:70000" }, /^VERTEXCHAT_LISTEN="0.0.0.0:70000" is not valid/],
     [{ GOOGLE_CLOUD_LOCATION: "mars" }, /^GOOGLE_CLOUD_LOCATION="mars" is not valid; accepted: global or a region/],

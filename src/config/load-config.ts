@@ -2,11 +2,13 @@
  * Reads every setting from flags (first) or the environment, applies defaults, and checks each value. A bad value
  * stops start-up with one line naming the variable, the value and what is accepted.
  */
+import { nearestName } from "./nearest-name.ts";
 import { ConfigError, SETTINGS, type SettingName } from "./settings.ts";
 
 export type Config = { [K in SettingName]: ReturnType<(typeof SETTINGS)[K]["parse"]> };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): Config {
+  checkVariableNames(env);
   const flags = parseFlags(argv);
   const config: Partial<Record<SettingName, unknown>> = {};
   for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
@@ -33,6 +35,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   }
   checkAuth(result);
   return result;
+}
+
+/** VERTEXCHAT_ variables that belong to other programs of this project, not the gateway. */
+const OTHER_PROGRAMS_VARIABLES = new Set([
+  "VERTEXCHAT_EMULATOR_LISTEN", // npm run emulator
+  "VERTEXCHAT_FUZZ_RUNS", // the robustness test
+]);
+
+/** A misspelt VERTEXCHAT_ variable would otherwise be ignored in silence, and its default used. */
+function checkVariableNames(env: NodeJS.ProcessEnv): void {
+  const known = Object.values(SETTINGS).map((s) => s.env);
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith("VERTEXCHAT_") || known.includes(name) || OTHER_PROGRAMS_VARIABLES.has(name)) continue;
+    const near = nearestName(name, known);
+    throw new ConfigError(
+      `unknown variable ${name}${near ? `; did you mean ${near}?` : ""} (run with --help for the list of settings)`,
+    );
+  }
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;

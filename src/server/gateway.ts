@@ -19,6 +19,7 @@ import { type Callers, loadCallersFile } from "../config/callers-file.ts";
 import type { Config } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
 import { routingFromEnv } from "../config/routing-from-env.ts";
+import { ConfigError } from "../config/settings.ts";
 import { createAuthenticator } from "./auth/caller-auth.ts";
 import { IdTokenVerifier } from "./auth/id-token-verifier.ts";
 import { authInterceptor, PEER_CERTIFICATE } from "./auth-interceptor.ts";
@@ -148,21 +149,29 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       return values;
     },
   });
-  const listener: Listener = await listen(handler, {
-    host: config.listen.host,
-    port: config.listen.port,
-    ...(config.tlsCert
-      ? {
-          tls: {
-            certFile: config.tlsCert,
-            keyFile: config.tlsKey,
-            ...(config.tlsClientCa ? { clientCaFile: config.tlsClientCa } : {}),
-          },
-        }
-      : {}),
-  });
+  const listener: Listener = await bindOrExplain(
+    "VERTEXCHAT_LISTEN",
+    config.listen,
+    listen(handler, {
+      host: config.listen.host,
+      port: config.listen.port,
+      ...(config.tlsCert
+        ? {
+            tls: {
+              certFile: config.tlsCert,
+              keyFile: config.tlsKey,
+              ...(config.tlsClientCa ? { clientCaFile: config.tlsClientCa } : {}),
+            },
+          }
+        : {}),
+    }),
+  );
   const admin = config.adminListen
-    ? await serveMetrics(metrics, config.adminListen.host, config.adminListen.port)
+    ? await bindOrExplain(
+        "VERTEXCHAT_ADMIN_LISTEN",
+        config.adminListen,
+        serveMetrics(metrics, config.adminListen.host, config.adminListen.port),
+      )
     : undefined;
   // The server is SERVING once it listens; ChatService also needs Google credentials it can use (readiness).
   let lifecycle: ServingStatus = ServingStatus.SERVING;
@@ -180,7 +189,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       url: listener.url,
       admin: admin?.url,
       routing: routing.source,
-      upstreams: [...routing.upstreams.keys()],
+      upstreams: Object.fromEntries(clients.baseUrls),
       auth: config.auth,
       limits: config.redisUrl ? "redis" : "memory",
       tracing: config.tracing,
@@ -220,6 +229,33 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       await shutdown(0);
     },
   };
+}
+
+/** A listen that fails for a reason the operator can fix becomes a ConfigError naming the setting and the fix. */
+async function bindOrExplain<T>(setting: string, at: { host: string; port: number }, bound: Promise<T>): Promise<T> {
+  try {
+    return await bound;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const address = `${at.host.includes(":") ? `[${at.host}]` : at.host}:${at.port}`;
+    const other =
+      setting === "VERTEXCHAT_ADMIN_LISTEN"
+        ? "; a second gateway on this machine needs its own admin port too, or VERTEXCHAT_ADMIN_LISTEN=off to go without /metrics"
+        : "";
+    if (code === "EADDRINUSE")
+      throw new ConfigError(
+        `${setting}=${address}: the address is in use (another vertexchat, or another program, listens there); stop it or choose another port (port 0 picks a free one)${other}`,
+      );
+    if (code === "EACCES")
+      throw new ConfigError(
+        `${setting}=${address}: not allowed to listen there (ports below 1024 need privileges); choose a port ≥ 1024`,
+      );
+    if (code === "EADDRNOTAVAIL")
+      throw new ConfigError(
+        `${setting}=${address}: no network interface of this machine has that address; use 0.0.0.0, 127.0.0.1 or one of its addresses`,
+      );
+    throw err;
+  }
 }
 
 function noLimits() {

@@ -19,6 +19,8 @@ export interface EmulatorEndpoint {
 
 export interface UpstreamClients {
   factory: ClientFactory;
+  /** The base URL of every upstream client built, by upstream name (no credentials are ever in them). */
+  baseUrls: Map<string, string[]>;
   /** Every Google token source the upstreams use (Application Default Credentials, key files), for readiness. */
   googleCredentials: GoogleTokenSource[];
 }
@@ -28,6 +30,14 @@ export function upstreamClients(
   credentials: { fetchAtStart: boolean; retry: { initialMs: number; maxMs: number } },
 ): UpstreamClients {
   const google = new Map<string, GoogleTokenSource>();
+  const baseUrls = new Map<string, string[]>();
+  const built = (name: string, client: ChatUpstream) => {
+    const url = new URL(client.baseUrl);
+    url.username = "";
+    url.password = "";
+    baseUrls.set(name, [...(baseUrls.get(name) ?? []), url.href.replace(/\/$/, "")]);
+    return client;
+  };
   const googleSource = (keyFile: string | undefined, projectId: string | undefined) => {
     const key = keyFile ?? "";
     let source = google.get(key);
@@ -56,7 +66,10 @@ export function upstreamClients(
 
   const factory: ClientFactory = (upstream: Upstream, location: string) => {
     if (upstream.kind === "openai-compatible") {
-      return new ChatUpstream({ baseUrl: upstream.baseUrl, tokens: tokensFor(upstream.credentials) });
+      return built(
+        upstream.name,
+        new ChatUpstream({ baseUrl: upstream.baseUrl, tokens: tokensFor(upstream.credentials) }),
+      );
     }
     let origin = upstream.origin;
     let credentials = upstream.credentials;
@@ -80,10 +93,11 @@ export function upstreamClients(
               endpointId: upstream.endpointId,
               ...common,
             });
-    return new ChatUpstream({ baseUrl, tokens: tokensFor(credentials, upstream.project) });
+    return built(upstream.name, new ChatUpstream({ baseUrl, tokens: tokensFor(credentials, upstream.project) }));
   };
   return {
     factory,
+    baseUrls,
     get googleCredentials() {
       return [...google.values()];
     },
