@@ -9,7 +9,12 @@ import { ErrorInfoSchema, RetryInfoSchema } from "../gen/google/rpc/error_detail
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.ts";
 import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { type RunningEmulator, startEmulator } from "../src/emulator/emulator-server.ts";
-import { type GatewayProcess, isolatedCredentialsEnv, startGatewayProcess } from "./support/gateway-process.ts";
+import {
+  adcGatewayEnv,
+  type GatewayProcess,
+  isolatedCredentialsEnv,
+  startGatewayProcess,
+} from "./support/gateway-process.ts";
 import { type MetadataFaults, type MetadataServer, startMetadataServer } from "./support/metadata-server.ts";
 import { userRequest } from "./support/requests.ts";
 
@@ -33,14 +38,7 @@ describe("credentials that heal: the gateway recovers from a misbehaving metadat
     metadata = await startMetadataServer({ expiresInSeconds: 3600, ...faults });
     emulator = await startEmulator({ acceptToken: (token) => metadata.isValid(token) });
     gateway = await startGatewayProcess(
-      isolatedCredentialsEnv({
-        GOOGLE_CLOUD_PROJECT: "test-project",
-        GOOGLE_CLOUD_LOCATION: "us-central1",
-        VERTEXCHAT_VERTEX_ORIGIN: emulator.origin,
-        GCE_METADATA_HOST: metadata.host,
-        VERTEXCHAT_CREDENTIALS_RETRY_MAX_MS: "1000",
-        ...env,
-      }),
+      adcGatewayEnv(emulator.origin, metadata.host, { VERTEXCHAT_CREDENTIALS_RETRY_MAX_MS: "1000", ...env }),
     );
     const url = gateway.url;
     return {
@@ -106,10 +104,8 @@ describe("credentials that heal: the gateway recovers from a misbehaving metadat
   });
 
   test("a slow project-id lookup never delays tokens: the configured project is handed to google-auth-library", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "vertexchat-routing-"));
-    const file = join(dir, "routing.json");
     // The project comes from the routing file only, so google-auth-library has no environment variable to read it from.
-    writeFileSync(file, "{}");
+    const file = join(mkdtempSync(join(tmpdir(), "vertexchat-routing-")), "routing.json");
     metadata = await startMetadataServer({ expiresInSeconds: 3600, projectIdDelayMs: 60_000 });
     emulator = await startEmulator({ acceptToken: (token) => metadata.isValid(token) });
     writeFileSync(

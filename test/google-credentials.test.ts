@@ -5,7 +5,12 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { type RunningEmulator, startEmulator } from "../src/emulator/emulator-server.ts";
-import { type GatewayProcess, isolatedCredentialsEnv, startGatewayProcess } from "./support/gateway-process.ts";
+import {
+  adcGatewayEnv,
+  type GatewayProcess,
+  isolatedCredentialsEnv,
+  startGatewayProcess,
+} from "./support/gateway-process.ts";
 import { type MetadataServer, startMetadataServer } from "./support/metadata-server.ts";
 import { userRequest } from "./support/requests.ts";
 
@@ -18,14 +23,7 @@ describe("the upstream token comes from google-auth-library, per request", () =>
     // 305 s is 5 s past google-auth-library's 5-minute early-refresh margin: the token goes stale 5 s after issue.
     metadata = await startMetadataServer({ expiresInSeconds: 305 });
     emulator = await startEmulator({ acceptToken: (token) => metadata.isValid(token) });
-    gateway = await startGatewayProcess(
-      isolatedCredentialsEnv({
-        GOOGLE_CLOUD_PROJECT: "test-project",
-        GOOGLE_CLOUD_LOCATION: "us-central1",
-        VERTEXCHAT_VERTEX_ORIGIN: emulator.origin,
-        GCE_METADATA_HOST: metadata.host,
-      }),
-    );
+    gateway = await startGatewayProcess(adcGatewayEnv(emulator.origin, metadata.host));
   });
   after(async () => {
     await gateway.stop();

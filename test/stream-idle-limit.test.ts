@@ -42,9 +42,8 @@ describe("a stream that goes silent after its first chunks is ended by the idle 
       assert.equal(failure.code, Code.Unavailable, failure.rawMessage);
       assert.match(failure.rawMessage, new RegExp(`sent no next chunk within ${IDLE_MS} ms`));
       assert.ok(events >= 1, "the chunks before the stall reached the caller");
-      // Not a timing test: the bound only separates "the idle limit fired" from "the 300 s first-chunk limit did",
-      // and the 20 s deadline above would otherwise answer DEADLINE_EXCEEDED.
-      assert.ok(silentMs >= IDLE_MS - 20, `ended ${silentMs.toFixed(0)} ms after the last chunk`);
+      // Not a timing test: the bound only separates "the idle limit fired" from "the 300 s first-chunk limit did"
+      // (the message above already says which limit fired; the 20 s deadline would answer DEADLINE_EXCEEDED).
       assert.ok(silentMs < 10_000, `ended ${silentMs.toFixed(0)} ms after the last chunk`);
       const request = stack.emulator.requests[before];
       for (let i = 0; i < 100 && request?.closedAt === undefined; i++) await sleep(20);

@@ -143,7 +143,6 @@ function mapFailure(failure: UpstreamFailure): Mapping {
 export function upstreamFailureToConnectError(failure: UpstreamFailure, context: FailureContext): ConnectError {
   const mapping = mapFailure(failure);
   const metadata: Record<string, string> = { ...context };
-  if (failure.kind === "credentials") metadata.retry_after_ms = String(failure.retryAfterMs);
   if (failure.kind === "http") {
     metadata.http_status = String(failure.status);
     if (failure.googleStatus) metadata.google_status = failure.googleStatus;

@@ -27,7 +27,7 @@ export interface UpstreamClients {
 
 export function upstreamClients(
   emulator: EmulatorEndpoint | undefined,
-  credentials: { fetchAtStart: boolean; retry: { initialMs: number; maxMs: number } },
+  googleOptions: { fetchAtStart: boolean; retry: { initialMs: number; maxMs: number } },
 ): UpstreamClients {
   const google = new Map<string, GoogleTokenSource>();
   const baseUrls = new Map<string, string[]>();
@@ -45,7 +45,7 @@ export function upstreamClients(
       source = new GoogleTokenSource({
         ...(keyFile ? { keyFile } : {}),
         ...(projectId ? { projectId } : {}),
-        ...credentials,
+        ...googleOptions,
       });
       google.set(key, source);
     }

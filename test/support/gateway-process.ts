@@ -55,6 +55,21 @@ export async function startGatewayProcess(env: Record<string, string>, args: str
   };
 }
 
+/** A gateway on one Vertex upstream (the emulator's origin) whose ADC come from a metadata stand-in only. */
+export function adcGatewayEnv(
+  emulatorOrigin: string,
+  metadataHost: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return isolatedCredentialsEnv({
+    GOOGLE_CLOUD_PROJECT: "test-project",
+    GOOGLE_CLOUD_LOCATION: "us-central1",
+    VERTEXCHAT_VERTEX_ORIGIN: emulatorOrigin,
+    GCE_METADATA_HOST: metadataHost,
+    ...extra,
+  });
+}
+
 /** An environment with no Google credentials of the machine's own (no gcloud files, no key): only what is given. */
 export function isolatedCredentialsEnv(extra: Record<string, string>): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), "vertexchat-adc-"));
