@@ -15,8 +15,8 @@ import {
   ServedBySchema,
 } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { createRequestValidator } from "../src/chat/request-validation.ts";
-import { newRpcInfo } from "../src/chat/rpc-info.ts";
 import { startEmulator } from "../src/emulator/emulator-server.ts";
+import { newRpcInfo } from "../src/rpc/rpc-info.ts";
 import { Metrics } from "../src/server/metrics.ts";
 import { fromUpstreamResponse } from "../src/translate/from-upstream-response.ts";
 import { toUpstreamRequest } from "../src/translate/to-upstream-request.ts";
@@ -80,7 +80,7 @@ await cpuPerCall("answer: message → JSON (protobuf-es)", 20_000, () =>
 await cpuPerCall("metrics of one call", 20_000, () => {
   metrics.started(method);
   const info = newRpcInfo("id");
-  info.model = "google/gemini-2.5-flash";
+  info.upstreamModel = "google/gemini-2.5-flash";
   info.promptTokens = 5;
   info.completionTokens = 7;
   metrics.finished(method, "OK", 0.001, info);

@@ -4,7 +4,7 @@
  * respond. This is where the contract (translate/) and the upstream (upstream/) meet; neither knows the other.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import {
   type ChatCompletionRequest,
@@ -15,6 +15,14 @@ import {
   ServedBySchema,
   type Usage,
 } from "../../gen/vertexchat/v1/chat_service_pb.ts";
+import { gatewayError, withErrorInfo } from "../rpc/error-catalogue.ts";
+import {
+  type FailureContext,
+  shuttingDown,
+  unknownModelError,
+  upstreamFailureToConnectError,
+} from "../rpc/error-mapping.ts";
+import { RPC_INFO, TRACE_CONTEXT } from "../rpc/rpc-info.ts";
 import { fromUpstreamResponse, responseAsChunk } from "../translate/from-upstream-response.ts";
 import { IncompleteStreamError, StreamTranslator } from "../translate/from-upstream-stream.ts";
 import { type GoogleFieldsPlacement, toUpstreamRequest } from "../translate/to-upstream-request.ts";
@@ -23,14 +31,7 @@ import { linkedAbort } from "../upstream/linked-abort.ts";
 import { type RetryPolicy, withRetries } from "../upstream/retry-policy.ts";
 import { toUpstreamError, UpstreamError } from "../upstream/upstream-failure.ts";
 import type { WireChunk } from "../wire/vertex-wire.ts";
-import {
-  type FailureContext,
-  shuttingDown,
-  unknownModelError,
-  upstreamFailureToConnectError,
-} from "./error-mapping.ts";
 import type { ModelRouter, Target } from "./model-router.ts";
-import { RPC_INFO, TRACE_CONTEXT } from "./rpc-info.ts";
 
 export interface ChatServiceOptions {
   router: ModelRouter;
@@ -74,9 +75,10 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       route.maxRequestBytes !== undefined &&
       Buffer.byteLength(JSON.stringify(upstreamRequest.body)) > route.maxRequestBytes
     ) {
-      throw new ConnectError(
+      throw gatewayError(
+        "ENDPOINT_REQUEST_TOO_LARGE",
         `the request is over the ${route.maxRequestBytes}-byte limit of ${route.upstreamName}, a shared-DNS Model Garden endpoint; send less inline media or use a dedicated endpoint`,
-        Code.FailedPrecondition,
+        { metadata: { upstream: route.upstreamName, limit: String(route.maxRequestBytes) } },
       );
     }
     const timeoutMs = Math.min(
@@ -95,7 +97,7 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
           served.target = route.targets[index] as Target;
           if (info) {
             Object.assign(info, {
-              model: route.upstreamModel ?? "",
+              upstreamModel: route.upstreamModel ?? "",
               upstream: route.upstreamName,
               location: served.target.location,
             });
@@ -163,12 +165,13 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
     }
     const upstream = err instanceof UpstreamError ? err : toUpstreamError(err);
     // A cancelled caller is told CANCELED and an expired deadline DEADLINE_EXCEEDED, whatever fetch reported.
-    if (ctx.signal.aborted && upstream.failure.kind !== "http") {
-      const reason = ctx.signal.reason;
-      if (reason instanceof ConnectError) return reason;
-      return new ConnectError("the call was cancelled", Code.Canceled);
+    const { failure } = upstream;
+    if ((ctx.signal.aborted && failure.kind !== "http") || failure.kind === "aborted") {
+      const reason: unknown = ctx.signal.reason;
+      if (reason instanceof ConnectError) return withErrorInfo(reason);
+      return gatewayError("CANCELLED", "the call was cancelled");
     }
-    return upstreamFailureToConnectError(upstream.failure, context);
+    return upstreamFailureToConnectError(failure, context);
   }
 
   return {
@@ -195,9 +198,10 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       const { route, upstreamRequest, call, attempt, servedBy, failureContext, release } = prepare(req, true, ctx);
       if (route.streaming === "reject") {
         release();
-        throw new ConnectError(
+        throw gatewayError(
+          "ENDPOINT_CANNOT_STREAM",
           `model ${JSON.stringify(req.model)} is served by ${route.upstreamName}, a shared-DNS Model Garden endpoint, which cannot stream; call CreateChatCompletion, or deploy the model behind a dedicated endpoint`,
-          Code.FailedPrecondition,
+          { metadata: { upstream: route.upstreamName, model: req.model } },
         );
       }
       try {

@@ -5,14 +5,9 @@
  */
 import type { ChatCompletionRequest } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { type ContentPart, Role } from "../../gen/vertexchat/v1/content_pb.ts";
+import type { Violation } from "../rpc/error-mapping.ts";
 
-export interface Violation {
-  /** Dotted path with the contract's field names, e.g. `messages[2].content[0].image.mime_type`. */
-  field: string;
-  description: string;
-  /** A constant UPPER_SNAKE_CASE reason. */
-  reason: string;
-}
+export type { Violation };
 
 export interface MediaLimits {
   /** Vertex accepts at most 7 MB per inline image. */

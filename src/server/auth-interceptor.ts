@@ -2,10 +2,11 @@
  * Who is calling, and may they? Missing or bad credentials → UNAUTHENTICATED; a known caller asking for a method
  * or model it is not allowed → PERMISSION_DENIED. Open services (health, reflection by default) skip both.
  */
-import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { type ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { matchesAny } from "../chat/model-router.ts";
-import { RPC_INFO } from "../chat/rpc-info.ts";
 import type { Caller, CallerLimits } from "../config/callers-file.ts";
+import { gatewayError } from "../rpc/error-catalogue.ts";
+import { RPC_INFO } from "../rpc/rpc-info.ts";
 import type { CallerAuthenticator, PeerCertificate } from "./auth/caller-auth.ts";
 import { readRequestMessage } from "./interceptor-utils.ts";
 
@@ -23,7 +24,7 @@ export function authInterceptor(opts: {
   return (next) => async (request) => {
     if (opts.openServices.includes(request.service.typeName)) return next(request);
     const result = await opts.authenticator.authenticate(request.header, request.contextValues.get(PEER_CERTIFICATE));
-    if (result.kind === "unauthenticated") throw new ConnectError(result.message, Code.Unauthenticated);
+    if (result.kind === "unauthenticated") throw gatewayError("CALLER_UNAUTHENTICATED", result.message);
     if (result.kind === "anonymous") {
       request.contextValues.set(CALLER_LIMITS, opts.defaultLimits);
       return next(request);
@@ -45,5 +46,5 @@ export function authInterceptor(opts: {
 }
 
 function denied(caller: Caller, what: string): ConnectError {
-  return new ConnectError(`caller ${caller.name} ${what}`, Code.PermissionDenied);
+  return gatewayError("CALLER_NOT_ALLOWED", `caller ${caller.name} ${what}`, { metadata: { caller: caller.name } });
 }

@@ -3,8 +3,8 @@
  * RetryInfo instead of queueing behind streams that may last minutes.
  */
 import type { Interceptor } from "@connectrpc/connect";
-import { exhausted } from "../chat/error-mapping.ts";
-import { RPC_INFO } from "../chat/rpc-info.ts";
+import { gatewayError } from "../rpc/error-catalogue.ts";
+import { RPC_INFO } from "../rpc/rpc-info.ts";
 import { whenCallEnds } from "./interceptor-utils.ts";
 
 export interface StreamGauge {
@@ -17,13 +17,10 @@ export function streamLimitInterceptor(maxStreams: number): { interceptor: Inter
   const interceptor: Interceptor = (next) => async (req) => {
     if (req.method.methodKind !== "server_streaming") return next(req);
     if (active >= maxStreams) {
-      throw exhausted(
-        `this gateway is already serving ${maxStreams} streams; retry shortly or on another replica`,
+      throw gatewayError(
         "TOO_MANY_STREAMS",
-        1000,
-        {
-          limit: String(maxStreams),
-        },
+        `this gateway is already serving ${maxStreams} streams; retry shortly or on another replica`,
+        { metadata: { limit: String(maxStreams) } },
       );
     }
     active++;

@@ -29,7 +29,7 @@ import { type LimitStore, MemoryLimitStore } from "./limits/limit-store.ts";
 import { limitsInterceptor } from "./limits-interceptor.ts";
 import { type Listener, listen } from "./listen.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
-import { observeInterceptor } from "./observe-interceptor.ts";
+import { observeHttp, observeInterceptor, refusalGate } from "./observe-interceptor.ts";
 import { createReflectionServices } from "./reflection.ts";
 import { ShutdownGate } from "./shutdown-gate.ts";
 import { type EmulatorEndpoint, upstreamClients } from "./upstream-clients.ts";
@@ -126,29 +126,34 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       }),
     ),
   ];
-  const handler = connectNodeAdapter({
-    routes: (r) => {
-      r.service(ChatService, service);
-      r.service(Health, createHealthService(health));
-      if (reflection) {
-        r.service(ReflectionV1, reflection.v1);
-        r.service(ReflectionV1alpha, reflection.v1alpha);
-      }
-    },
-    interceptors,
-    readMaxBytes: config.maxRequestBytes,
-    contextValues: (req) => {
-      const values = createContextValues();
-      const socket = req.socket as TLSSocket;
-      if (typeof socket.getPeerCertificate === "function") {
-        const cert = socket.getPeerCertificate();
-        if (cert && Object.keys(cert).length > 0) {
-          values.set(PEER_CERTIFICATE, { authorized: socket.authorized, subjectCommonName: cert.subject?.CN });
+  const httpCalls = observeHttp(logger, metrics);
+  const handler = httpCalls.wrap(
+    connectNodeAdapter({
+      routes: (r) => {
+        r.service(ChatService, service);
+        r.service(Health, createHealthService(health));
+        if (reflection) {
+          r.service(ReflectionV1, reflection.v1);
+          r.service(ReflectionV1alpha, reflection.v1alpha);
         }
-      }
-      return values;
-    },
-  });
+      },
+      interceptors,
+      requestGate: refusalGate(logger, metrics),
+      readMaxBytes: config.maxRequestBytes,
+      contextValues: (req) => {
+        const values = createContextValues();
+        httpCalls.attach(req, values);
+        const socket = req.socket as TLSSocket;
+        if (typeof socket.getPeerCertificate === "function") {
+          const cert = socket.getPeerCertificate();
+          if (cert && Object.keys(cert).length > 0) {
+            values.set(PEER_CERTIFICATE, { authorized: socket.authorized, subjectCommonName: cert.subject?.CN });
+          }
+        }
+        return values;
+      },
+    }),
+  );
   const listener: Listener = await bindOrExplain(
     "VERTEXCHAT_LISTEN",
     config.listen,

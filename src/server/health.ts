@@ -3,13 +3,14 @@
  * serves, NOT_SERVING once shutdown begins. Statuses exist for the whole server ("") and each served service.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import {
   type Health,
   HealthCheckResponseSchema,
   HealthListResponseSchema,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../../gen/grpc/health/v1/health_pb.ts";
+import { gatewayError } from "../rpc/error-catalogue.ts";
 
 export { ServingStatus };
 
@@ -60,7 +61,11 @@ export function createHealthService(state: HealthState): ServiceImpl<typeof Heal
   return {
     check(req) {
       const status = state.get(req.service);
-      if (status === undefined) throw new ConnectError(`unknown service ${JSON.stringify(req.service)}`, Code.NotFound);
+      if (status === undefined)
+        throw gatewayError(
+          "UNKNOWN_SERVICE",
+          `unknown service ${JSON.stringify(req.service)}; this server serves ${[...state.all().keys()].map((s) => JSON.stringify(s)).join(", ")}`,
+        );
       return create(HealthCheckResponseSchema, { status });
     },
     list() {

@@ -5,7 +5,7 @@
 import type { Message } from "@bufbuild/protobuf";
 import type { StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
-import type { RpcInfo } from "../chat/rpc-info.ts";
+import type { RpcInfo } from "../rpc/rpc-info.ts";
 
 type Request = UnaryRequest | StreamRequest;
 type Response = UnaryResponse | StreamResponse;
@@ -22,8 +22,15 @@ export async function readRequestMessage(req: Request): Promise<{ message: Messa
   return { message: messages[0], req: { ...req, message: createAsyncIterable(messages) } };
 }
 
-/** Calls `done` once when the response is over: at once for unary, at the end (or failure) of a stream. */
-export function onResponseEnd<R extends Response>(res: R, callback: (error?: unknown) => void): R {
+/**
+ * Calls `done` once when the response is over: at once for unary, at the end (or failure) of a stream; a stream's
+ * error is first passed through `mapError` (and the mapped error is what the caller gets).
+ */
+export function onResponseEnd<R extends Response>(
+  res: R,
+  callback: (error?: unknown) => void,
+  mapError: (error: unknown) => unknown = (error) => error,
+): R {
   let called = false;
   const done = (error?: unknown) => {
     if (called) return;
@@ -41,8 +48,9 @@ export function onResponseEnd<R extends Response>(res: R, callback: (error?: unk
       try {
         yield* stream.message;
       } catch (err) {
-        done(err);
-        throw err;
+        const error = mapError(err);
+        done(error);
+        throw error;
       } finally {
         // A caller that goes away ends the stream without an error reaching this generator.
         done();

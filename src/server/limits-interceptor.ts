@@ -3,8 +3,8 @@
  * reports). Beyond a limit the call is refused with RESOURCE_EXHAUSTED and a RetryInfo saying how long to wait.
  */
 import type { Interceptor } from "@connectrpc/connect";
-import { exhausted } from "../chat/error-mapping.ts";
-import { RPC_INFO } from "../chat/rpc-info.ts";
+import { gatewayError } from "../rpc/error-catalogue.ts";
+import { RPC_INFO } from "../rpc/rpc-info.ts";
 import { CALLER_LIMITS } from "./auth-interceptor.ts";
 import { whenCallEnds } from "./interceptor-utils.ts";
 import type { LimitStore } from "./limits/limit-store.ts";
@@ -18,22 +18,20 @@ export function limitsInterceptor(store: LimitStore): Interceptor {
     if (limits.requestsPerMinute !== undefined) {
       const wait = await store.takeRequest(caller, limits.requestsPerMinute);
       if (wait !== undefined) {
-        throw exhausted(
-          `caller ${caller} is over its ${limits.requestsPerMinute} requests per minute`,
+        throw gatewayError(
           "CALLER_REQUESTS_PER_MINUTE",
-          wait,
-          { caller },
+          `caller ${caller} is over its ${limits.requestsPerMinute} requests per minute`,
+          { retryAfterMs: wait, metadata: { caller, limit: String(limits.requestsPerMinute) } },
         );
       }
     }
     if (limits.tokensPerMinute !== undefined) {
       const wait = await store.tokensOver(caller, limits.tokensPerMinute);
       if (wait !== undefined) {
-        throw exhausted(
-          `caller ${caller} used its ${limits.tokensPerMinute} tokens for this minute`,
+        throw gatewayError(
           "CALLER_TOKENS_PER_MINUTE",
-          wait,
-          { caller },
+          `caller ${caller} used its ${limits.tokensPerMinute} tokens for this minute`,
+          { retryAfterMs: wait, metadata: { caller, limit: String(limits.tokensPerMinute) } },
         );
       }
     }
@@ -41,11 +39,10 @@ export function limitsInterceptor(store: LimitStore): Interceptor {
     if (req.method.methodKind === "server_streaming" && limits.concurrentStreams !== undefined) {
       release = await store.acquireStream(caller, limits.concurrentStreams);
       if (!release) {
-        throw exhausted(
-          `caller ${caller} already has ${limits.concurrentStreams} streams open`,
+        throw gatewayError(
           "CALLER_CONCURRENT_STREAMS",
-          1000,
-          { caller },
+          `caller ${caller} already has ${limits.concurrentStreams} streams open`,
+          { metadata: { caller, limit: String(limits.concurrentStreams) } },
         );
       }
     }

@@ -7,7 +7,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { RpcInfo } from "../chat/rpc-info.ts";
+import type { RpcInfo } from "../rpc/rpc-info.ts";
 import type { RpcObserver } from "./observe-interceptor.ts";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -90,13 +90,13 @@ export class Metrics implements RpcObserver {
     this.#handled.inc({ grpc_service: service, grpc_method: name, grpc_code: code });
     this.#handling.observe({ grpc_service: service, grpc_method: name }, seconds);
     if (info.timeToFirstTokenMs !== undefined)
-      this.#ttft.observe({ model: info.model }, info.timeToFirstTokenMs / 1000);
+      this.#ttft.observe({ model: info.upstreamModel }, info.timeToFirstTokenMs / 1000);
     for (const [kind, value] of [
       ["prompt", info.promptTokens],
       ["completion", info.completionTokens],
       ["reasoning", info.reasoningTokens],
     ] as const) {
-      if (value > 0) this.#tokens.inc({ model: info.model, caller: info.caller, kind }, value);
+      if (value > 0) this.#tokens.inc({ model: info.upstreamModel, caller: info.caller, kind }, value);
     }
   }
 
@@ -109,6 +109,7 @@ export class Metrics implements RpcObserver {
 
 function split(method: string): [string, string] {
   const slash = method.lastIndexOf("/");
+  if (slash < 0) return [method, method];
   return [method.slice(0, slash), method.slice(slash + 1)];
 }
 

@@ -4,8 +4,8 @@
  * upstream requests (through `stopSignal`).
  */
 import type { Interceptor } from "@connectrpc/connect";
-import { shuttingDown } from "../chat/error-mapping.ts";
-import { RPC_INFO } from "../chat/rpc-info.ts";
+import { shuttingDown } from "../rpc/error-mapping.ts";
+import { RPC_INFO } from "../rpc/rpc-info.ts";
 import { whenCallEnds } from "./interceptor-utils.ts";
 
 export class ShutdownGate {

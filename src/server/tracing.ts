@@ -11,7 +11,7 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
-import { RPC_INFO, TRACE_CONTEXT } from "../chat/rpc-info.ts";
+import { RPC_INFO, TRACE_CONTEXT } from "../rpc/rpc-info.ts";
 import { whenCallEnds } from "./interceptor-utils.ts";
 
 export function startTracing(endpoint: string): { shutdown(): Promise<void> } {

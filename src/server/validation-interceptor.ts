@@ -3,8 +3,8 @@
  * upstream call) runs.
  */
 import type { Interceptor } from "@connectrpc/connect";
-import { violationsToConnectError } from "../chat/error-mapping.ts";
 import type { RequestValidator } from "../chat/request-validation.ts";
+import { violationsToConnectError } from "../rpc/error-mapping.ts";
 import { readRequestMessage } from "./interceptor-utils.ts";
 
 export function validationInterceptor(validate: RequestValidator): Interceptor {

@@ -9,7 +9,10 @@ import type { Context } from "@opentelemetry/api";
 export interface RpcInfo {
   requestId: string;
   caller: string;
-  model: string;
+  /** The model the request named, as the caller spelt it (known before any check, so every log line has it). */
+  requestedModel: string;
+  /** The model the upstream was asked for (after routing). */
+  upstreamModel: string;
   upstream: string;
   location: string;
   attempts: number;
@@ -30,7 +33,8 @@ export function newRpcInfo(requestId: string): RpcInfo {
   return {
     requestId,
     caller: "anonymous",
-    model: "",
+    requestedModel: "",
+    upstreamModel: "",
     upstream: "",
     location: "",
     attempts: 0,
