@@ -40,7 +40,6 @@ const req = fromJsonString(ChatCompletionRequestSchema, json);
 const validate = createRequestValidator({ maxInlineImageBytes: 1e7, maxInlineMediaBytes: 1e7 });
 const translation = {
   upstreamModel: "google/gemini-2.5-flash",
-  stream: false,
   googleFieldsPlacement: "extra_body" as const,
   defaultThoughtMarker: "vertexchat_thought",
 };

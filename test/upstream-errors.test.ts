@@ -6,10 +6,20 @@ import { rejection, streamFailure } from "./support/expect-error.ts";
 import { userRequest } from "./support/requests.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
+/** The per-RPC log line of a request, once it is written (the line follows the answer by a tick). */
+async function logLine(stack: Stack, requestId: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100; i++) {
+    const line = stack.logs.find((l) => l.msg === "rpc" && l.request_id === requestId);
+    if (line) return line;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no rpc log line for ${requestId}`);
+}
+
 describe("every row of the upstream error table, end to end", () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({}, { captureLogs: true });
   });
   after(() => stack.close());
 
@@ -39,7 +49,10 @@ describe("every row of the upstream error table, end to end", () => {
     test(`Vertex ${what} → ${Code[code]} with ErrorInfo ${reason}${retryInfo ? " and RetryInfo" : ""}, ${attempts} attempt(s)`, async () => {
       const before = stack.emulator.requests.length;
       const text = `${what} [[emulate ${directive} message="Vertex says ${what}."]]`;
-      const err = await rejection(stack.client("grpc").createChatCompletion(userRequest(text)));
+      const requestId = `row-${what.replace(/\W+/g, "-")}`;
+      const err = await rejection(
+        stack.client("grpc").createChatCompletion(userRequest(text), { headers: { "x-request-id": requestId } }),
+      );
       assert.equal(err.code, code, err.rawMessage);
       assert.match(err.rawMessage, new RegExp(`Vertex says ${what.replace(/[()]/g, "\\$&")}\\.`));
       const info = err.findDetails(ErrorInfoSchema)[0];
@@ -52,8 +65,22 @@ describe("every row of the upstream error table, end to end", () => {
       );
       assert.equal(err.findDetails(RetryInfoSchema).length > 0, retryInfo);
       assert.equal(stack.emulator.requests.length - before, attempts);
+      // Every upstream request is an attempt in the log line too (a 401's refresh-and-resend included).
+      const line = await logLine(stack, requestId);
+      assert.equal(line.attempts, attempts);
     });
   }
+
+  test("a 401 and its resend with a refreshed token are two upstream attempts in the metrics", async () => {
+    const errors401 = async () => {
+      const text = await (await fetch(`${stack.gateway.adminUrl}/metrics`)).text();
+      const m = /vertexchat_upstream_errors_total\{upstream="vertex",location="global",status="401"\} (\d+)/.exec(text);
+      return Number(m?.[1] ?? 0);
+    };
+    const count = await errors401();
+    await rejection(stack.client().createChatCompletion(userRequest("[[emulate status=401]]")));
+    assert.equal((await errors401()) - count, 2);
+  });
 
   const shapes: [string, RegExp][] = [
     ["array", /Vertex is unavailable: Emulated failure with HTTP 503\./],

@@ -1,13 +1,12 @@
 /**
- * ChatService handlers. Requests arrive validated (validation-interceptor.ts); then route → translate → call the
- * upstream (failing over between locations and retrying while nothing has reached the caller) → translate back →
- * respond. This is where the contract (translate/) and the upstream (upstream/) meet; neither knows the other.
+ * ChatService handlers. Requests arrive validated (validation-interceptor.ts); then plan (route, translate, time
+ * limit: call-plan.ts) → call the upstream (attempt-runner.ts: failover between locations, retries while nothing has
+ * reached the caller) → translate back → respond. This is where the contract (translate/) and the upstream (upstream/) meet; neither knows the other.
  */
 import { create } from "@bufbuild/protobuf";
 import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import {
-  type ChatCompletionRequest,
   type ChatCompletionStreamResponse,
   type ChatService,
   ListModelsResponseSchema,
@@ -16,22 +15,19 @@ import {
   type Usage,
 } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { gatewayError, withErrorInfo } from "../rpc/error-catalogue.ts";
-import {
-  type FailureContext,
-  shuttingDown,
-  unknownModelError,
-  upstreamFailureToConnectError,
-} from "../rpc/error-mapping.ts";
-import { RPC_INFO, TRACE_CONTEXT } from "../rpc/rpc-info.ts";
+import { type FailureContext, shuttingDown, upstreamFailureToConnectError } from "../rpc/error-mapping.ts";
+import { RPC_INFO, type RpcInfo, TRACE_CONTEXT } from "../rpc/rpc-info.ts";
 import { fromUpstreamResponse, responseAsChunk } from "../translate/from-upstream-response.ts";
 import { IncompleteStreamError, StreamTranslator } from "../translate/from-upstream-stream.ts";
-import { type GoogleFieldsPlacement, toUpstreamRequest } from "../translate/to-upstream-request.ts";
+import type { GoogleFieldsPlacement } from "../translate/to-upstream-request.ts";
 import type { StreamLimits, UpstreamCall } from "../upstream/chat-upstream.ts";
 import { linkedAbort } from "../upstream/linked-abort.ts";
-import { type RetryPolicy, withRetries } from "../upstream/retry-policy.ts";
+import type { RetryPolicy } from "../upstream/retry-policy.ts";
 import { toUpstreamError, UpstreamError } from "../upstream/upstream-failure.ts";
 import type { WireChunk } from "../wire/vertex-wire.ts";
-import type { ModelRouter, Target } from "./model-router.ts";
+import { type Attempt, AttemptRunner } from "./attempt-runner.ts";
+import { type CallPlan, type PlanSettings, planCall } from "./call-plan.ts";
+import type { ModelRouter, Route, Target } from "./model-router.ts";
 
 export interface ChatServiceOptions {
   router: ModelRouter;
@@ -41,8 +37,8 @@ export interface ChatServiceOptions {
   retry: RetryPolicy;
   streamLimits: StreamLimits;
   logger: Logger;
-  /** Told of every upstream attempt (for metrics). */
-  onUpstreamAttempt?: (attempt: { upstream: string; location: string; status: string; seconds: number }) => void;
+  /** Told of every upstream attempt (for metrics); the per-call record is kept here. */
+  onUpstreamAttempt?: (attempt: Attempt) => void;
   /** Aborted when the gateway stops for good: every upstream call still running is aborted. */
   stopSignal?: AbortSignal;
 }
@@ -58,108 +54,39 @@ export const SERVED_BY_HEADERS = {
 } as const;
 
 export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof ChatService> {
-  function prepare(req: ChatCompletionRequest, stream: boolean, ctx: HandlerContext) {
-    const route = opts.router.route(req.model, { cachedContent: req.google?.cachedContent ?? "" });
-    if (!route)
-      throw unknownModelError(
-        req.model,
-        opts.router.catalog().map((m) => m.name),
-      );
-    const upstreamRequest = toUpstreamRequest(req, {
-      upstreamModel: route.upstreamModel,
-      stream,
-      googleFieldsPlacement: opts.googleFieldsPlacement,
-      defaultThoughtMarker: GATEWAY_THOUGHT_MARKER,
-    });
-    if (
-      route.maxRequestBytes !== undefined &&
-      Buffer.byteLength(JSON.stringify(upstreamRequest.body)) > route.maxRequestBytes
-    ) {
-      throw gatewayError(
-        "ENDPOINT_REQUEST_TOO_LARGE",
-        `the request is over the ${route.maxRequestBytes}-byte limit of ${route.upstreamName}, a shared-DNS Model Garden endpoint; send less inline media or use a dedicated endpoint`,
-        { metadata: { upstream: route.upstreamName, limit: String(route.maxRequestBytes) } },
-      );
-    }
-    const timeoutMs = Math.min(
-      ctx.timeoutMs() ?? opts.defaultTimeoutMs,
-      route.maxTimeoutMs ?? Number.POSITIVE_INFINITY,
-    );
-    // Aborted by the caller (cancel, disconnect, deadline) or by the gateway stopping for good.
+  const planSettings: PlanSettings = { ...opts, defaultThoughtMarker: GATEWAY_THOUGHT_MARKER };
+
+  /** The upstream side of one call: its abort (caller, deadline, gateway stop) and its attempts. */
+  function startCall(plan: CallPlan, ctx: HandlerContext) {
     const abort = linkedAbort([ctx.signal, opts.stopSignal]);
-    const call: UpstreamCall = { signal: abort.signal, timeoutMs, traceContext: ctx.values.get(TRACE_CONTEXT) };
-    const info = ctx.values.get(RPC_INFO);
-    const served = { target: route.targets[0] as Target };
-    /** Tries each target in turn (failover), then retries; records where the call went. */
-    const attempt = <T>(send: (target: Target) => Promise<T>) =>
-      withRetries(
-        (index) => {
-          served.target = route.targets[index] as Target;
-          if (info) {
-            Object.assign(info, {
-              upstreamModel: route.upstreamModel ?? "",
-              upstream: route.upstreamName,
-              location: served.target.location,
-            });
-            info.attempts++;
-          }
-          const target = served.target;
-          const began = performance.now();
-          const report = (status: string) =>
-            opts.onUpstreamAttempt?.({
-              upstream: route.upstreamName,
-              location: target.location,
-              status,
-              seconds: (performance.now() - began) / 1000,
-            });
-          return send(target).then(
-            (value) => {
-              report("200");
-              return value;
-            },
-            (err: unknown) => {
-              const failure = toUpstreamError(err).failure;
-              report(failure.kind === "http" ? String(failure.status) : failure.kind);
-              throw err;
-            },
-          );
-        },
-        opts.retry,
-        {
-          signal: ctx.signal,
-          deadlineAt: Date.now() + timeoutMs,
-          targets: route.targets.length,
-          onRetry: (n, failure, waitMs) =>
-            opts.logger.warn(
-              { attempt: n, failure, wait_ms: waitMs, upstream: route.upstreamName, location: served.target.location },
-              "retrying upstream call",
-            ),
-        },
-      );
-    const servedBy = (): ServedBy => {
-      const value = create(ServedBySchema, {
-        upstream: route.upstreamName,
-        location: served.target.location,
-        upstreamModel: route.upstreamModel ?? "",
-      });
-      ctx.responseHeader.set(SERVED_BY_HEADERS.upstream, value.upstream);
-      if (value.location) ctx.responseHeader.set(SERVED_BY_HEADERS.location, value.location);
-      if (value.upstreamModel) ctx.responseHeader.set(SERVED_BY_HEADERS.upstreamModel, value.upstreamModel);
-      return value;
+    const call: UpstreamCall = {
+      signal: abort.signal,
+      timeoutMs: plan.timeoutMs,
+      traceContext: ctx.values.get(TRACE_CONTEXT),
     };
-    const failureContext = (): FailureContext => ({
-      upstream: route.upstreamName,
-      model: route.upstreamModel ?? "",
-      location: served.target.location,
+    const info = ctx.values.get(RPC_INFO);
+    const attempts = new AttemptRunner(plan, call, {
+      retry: opts.retry,
+      logger: opts.logger,
+      signal: ctx.signal,
+      observe: (attempt) => {
+        if (info) recordAttempt(info, attempt);
+        opts.onUpstreamAttempt?.(attempt);
+      },
     });
-    return { route, upstreamRequest, call, attempt, servedBy, failureContext, release: abort.release };
+    return { attempts, release: abort.release };
   }
 
-  function fail(err: unknown, context: FailureContext, ctx: HandlerContext): ConnectError {
+  function fail(err: unknown, plan: CallPlan, attempts: AttemptRunner, ctx: HandlerContext): ConnectError {
     if (opts.stopSignal?.aborted && !ctx.signal.aborted) {
       return shuttingDown();
     }
     if (err instanceof ConnectError) return err;
+    const context: FailureContext = {
+      upstream: plan.route.upstreamName,
+      model: plan.route.upstreamModel ?? "",
+      location: attempts.target.location,
+    };
     if (err instanceof IncompleteStreamError) {
       return upstreamFailureToConnectError({ kind: "stream", message: err.message }, context);
     }
@@ -176,18 +103,23 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
 
   return {
     async createChatCompletion(req, ctx) {
-      const { route, upstreamRequest, call, attempt, servedBy, failureContext, release } = prepare(req, false, ctx);
+      const plan = planCall(req, ctx.timeoutMs(), planSettings);
+      const { attempts, release } = startCall(plan, ctx);
       try {
-        const response = await attempt((target) => target.upstream.complete(upstreamRequest.body, call));
+        const response = await attempts.run((target, call) =>
+          target.upstream.complete(plan.upstreamRequest.body, call),
+        );
+        const servedBy = servedByOf(plan.route, attempts.target);
+        setServedByHeaders(ctx.responseHeader, servedBy);
         const result = fromUpstreamResponse(response, {
-          thoughtMarker: upstreamRequest.thoughtMarker,
-          servedBy: servedBy(),
-          usageSemantics: route.usageSemantics,
+          thoughtMarker: plan.upstreamRequest.thoughtMarker,
+          servedBy,
+          usageSemantics: plan.route.usageSemantics,
         });
         recordUsage(ctx, result.usage);
         return result;
       } catch (err) {
-        throw fail(err, failureContext(), ctx);
+        throw fail(err, plan, attempts, ctx);
       } finally {
         release();
       }
@@ -195,34 +127,36 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
 
     async *streamChatCompletion(req, ctx): AsyncGenerator<ChatCompletionStreamResponse> {
       const started = performance.now();
-      const { route, upstreamRequest, call, attempt, servedBy, failureContext, release } = prepare(req, true, ctx);
+      const plan = planCall(req, ctx.timeoutMs(), planSettings);
+      const { route, upstreamRequest } = plan;
       if (route.streaming === "reject") {
-        release();
         throw gatewayError(
           "ENDPOINT_CANNOT_STREAM",
           `model ${JSON.stringify(req.model)} is served by ${route.upstreamName}, a shared-DNS Model Garden endpoint, which cannot stream; call CreateChatCompletion, or deploy the model behind a dedicated endpoint`,
           { metadata: { upstream: route.upstreamName, model: req.model } },
         );
       }
+      const { attempts, release } = startCall(plan, ctx);
       try {
         let batches: AsyncIterator<WireChunk[]> | undefined;
         let first: IteratorResult<WireChunk[]>;
         if (route.streaming === "unary") {
           // The documented fallback for endpoints that cannot stream: one unary call, delivered as one chunk.
-          const { stream: _, ...unaryBody } = upstreamRequest.body;
-          const response = await attempt((target) => target.upstream.complete(unaryBody, call));
+          const response = await attempts.run((target, call) => target.upstream.complete(upstreamRequest.body, call));
           first = { done: false, value: [responseAsChunk(response)] };
         } else {
           // The first chunk is awaited inside the retries: until it is forwarded, nothing has reached the caller.
-          ({ batches, first } = await attempt(async (target) => {
+          ({ batches, first } = await attempts.run(async (target, call) => {
             const opened = await target.upstream.stream(upstreamRequest.body, call, opts.streamLimits);
             const iterator = opened[Symbol.asyncIterator]();
             return { batches: iterator, first: await iterator.next() };
           }));
         }
+        const servedBy = servedByOf(route, attempts.target);
+        setServedByHeaders(ctx.responseHeader, servedBy);
         const translator = new StreamTranslator({
           thoughtMarker: upstreamRequest.thoughtMarker,
-          servedBy: servedBy(),
+          servedBy,
           usageSemantics: route.usageSemantics,
           wholeResponse: route.streaming === "unary",
         });
@@ -237,7 +171,7 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
           yield event;
         }
       } catch (err) {
-        throw fail(err, failureContext(), ctx);
+        throw fail(err, plan, attempts, ctx);
       } finally {
         release();
       }
@@ -247,6 +181,29 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
       return create(ListModelsResponseSchema, { models: opts.router.catalog() });
     },
   };
+}
+
+/** Where the call was served: the route's upstream and model, the location of the attempt that answered. */
+function servedByOf(route: Route, target: Target): ServedBy {
+  return create(ServedBySchema, {
+    upstream: route.upstreamName,
+    location: target.location,
+    upstreamModel: route.upstreamModel ?? "",
+  });
+}
+
+function setServedByHeaders(headers: Headers, servedBy: ServedBy): void {
+  headers.set(SERVED_BY_HEADERS.upstream, servedBy.upstream);
+  if (servedBy.location) headers.set(SERVED_BY_HEADERS.location, servedBy.location);
+  if (servedBy.upstreamModel) headers.set(SERVED_BY_HEADERS.upstreamModel, servedBy.upstreamModel);
+}
+
+/** The per-call record holds where the latest attempt went and how many there were. */
+function recordAttempt(info: RpcInfo, attempt: Attempt): void {
+  info.upstream = attempt.upstream;
+  info.location = attempt.location;
+  info.upstreamModel = attempt.upstreamModel;
+  info.attempts++;
 }
 
 function recordUsage(ctx: HandlerContext, usage: Usage | undefined): void {

@@ -17,7 +17,6 @@ import { toUpstreamRequest, type UpstreamRequestOptions } from "./to-upstream-re
 
 const OPTS: UpstreamRequestOptions = {
   upstreamModel: "google/gemini-2.5-flash",
-  stream: false,
   googleFieldsPlacement: "extra_body",
   defaultThoughtMarker: "gw_thought",
 };

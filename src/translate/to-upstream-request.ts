@@ -38,7 +38,6 @@ export type GoogleFieldsPlacement = "extra_body" | "top_level";
 export interface UpstreamRequestOptions {
   /** The model name to send (after alias resolution); undefined sends no `model` (unnamed deployed models). */
   upstreamModel: string | undefined;
-  stream: boolean;
   googleFieldsPlacement: GoogleFieldsPlacement;
   /** The marker the gateway sets when thoughts are requested without one, so it can tell thoughts from answer. */
   defaultThoughtMarker: string;
@@ -54,7 +53,6 @@ export function toUpstreamRequest(req: ChatCompletionRequest, opts: UpstreamRequ
   const body: WireRequest =
     opts.upstreamModel === undefined ? { messages: [] } : { model: opts.upstreamModel, messages: [] };
   body.messages = req.messages.map(toWireMessage);
-  if (opts.stream) body.stream = true;
   if (req.tools.length > 0) body.tools = req.tools.flatMap(toWireTool);
   const toolChoice = toWireToolChoice(req.toolChoice);
   if (toolChoice !== undefined) body.tool_choice = toolChoice;

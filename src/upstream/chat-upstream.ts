@@ -20,6 +20,11 @@ export interface UpstreamCall {
   timeoutMs: number;
   /** The trace the upstream request belongs to (OpenTelemetry); its span is opened here. */
   traceContext?: Context | undefined;
+  /**
+   * Told when the upstream answered 401 and the request is sent again with a refreshed token: the rejected request
+   * was an attempt of its own.
+   */
+  onStaleToken?: (() => void) | undefined;
 }
 
 export interface StreamLimits {
@@ -52,7 +57,7 @@ export class ChatUpstream {
     });
   }
 
-  /** A whole completion. Throws UpstreamError. */
+  /** A whole completion (this class owns the body's `stream` flag: absent here, true in stream()). Throws UpstreamError. */
   async complete(body: WireRequest, call: UpstreamCall): Promise<WireResponse> {
     const span = this.#startSpan(call);
     try {
@@ -158,6 +163,7 @@ export class ChatUpstream {
       const failure = toUpstreamError(err);
       if (failure.failure.kind !== "http" || failure.failure.status !== 401) throw failure;
       this.#tokens.invalidate();
+      call.onStaleToken?.();
       try {
         return await send(await this.#requestOptions(call, span));
       } catch (retryErr) {
