@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
+import { connect } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -77,6 +78,124 @@ describe("logs and metrics", () => {
     assert.match(text, /vertexchat_time_to_first_token_seconds_count\{model="google\/gemini-2\.5-flash"\} [1-9]/);
     assert.match(text, /process_resident_memory_bytes/);
     assert.match(text, /^vertexchat_streams_active 0$/m);
+  });
+});
+
+describe("calls refused before a handler runs are counted and logged too", () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ VERTEXCHAT_MAX_REQUEST_BYTES: "100000" }, { captureLogs: true });
+  });
+  after(() => stack.close());
+
+  const path = "/vertexchat.v1.ChatService/CreateChatCompletion";
+  const line = async (requestId: string) => {
+    for (let i = 0; i < 100; i++) {
+      const found = stack.logs.find((l) => l.msg === "rpc" && l.request_id === requestId);
+      if (found) return found;
+      await sleep(10);
+    }
+    assert.fail(`no rpc log line for ${requestId}: ${JSON.stringify(stack.logs.slice(-5))}`);
+  };
+  const handled = async (method: string, code: string) => {
+    const text = await (await fetch(`${stack.gateway.adminUrl}/metrics`)).text();
+    const [service, name] = method.includes("/") ? method.split("/") : [method, method];
+    const pattern = new RegExp(
+      `grpc_server_handled_total\\{grpc_service="${service?.replace(/\./g, "\\.")}",grpc_method="${name}",grpc_code="${code}"\\} (\\d+)`,
+    );
+    return Number(pattern.exec(text)?.[1] ?? 0);
+  };
+  const cases: [string, () => Promise<unknown>, string, string, string][] = [
+    // [what, send, method, code, model logged]
+    [
+      "a gRPC message over the size limit",
+      () =>
+        rejection(
+          stack
+            .client("grpc")
+            .createChatCompletion(userRequest("x".repeat(200_000)), { headers: { "x-request-id": "too-big" } }),
+        ),
+      "vertexchat.v1.ChatService/CreateChatCompletion",
+      "ResourceExhausted",
+      "too-big",
+    ],
+    [
+      "Connect JSON that does not parse",
+      () =>
+        fetch(`${stack.gateway.url}${path}`, {
+          method: "POST",
+          body: '{"model": "google/gemini-2.5-flash", "messages": [',
+          headers: { "content-type": "application/json", "x-request-id": "bad-json" },
+        }),
+      "vertexchat.v1.ChatService/CreateChatCompletion",
+      "InvalidArgument",
+      "bad-json",
+    ],
+    [
+      "a content type no protocol uses (HTTP 415)",
+      () =>
+        fetch(`${stack.gateway.url}${path}`, {
+          method: "POST",
+          body: "hello",
+          headers: { "content-type": "text/plain", "x-request-id": "bad-type" },
+        }),
+      "vertexchat.v1.ChatService/CreateChatCompletion",
+      "Unknown",
+      "bad-type",
+    ],
+    [
+      "an unknown path (HTTP 404)",
+      () =>
+        fetch(`${stack.gateway.url}/vertexchat.v1.ChatService/NoSuchMethod`, {
+          method: "POST",
+          body: "{}",
+          headers: { "content-type": "application/json", "x-request-id": "no-path" },
+        }),
+      "unknown",
+      "Unimplemented",
+      "no-path",
+    ],
+  ];
+  for (const [what, send, method, code, requestId] of cases) {
+    test(`${what}: counted as ${code} and logged with its request id`, async () => {
+      const before = await handled(method, code);
+      await send();
+      const logged = await line(requestId);
+      assert.deepEqual([logged.method, logged.code], [method, code]);
+      assert.equal((await handled(method, code)) - before, 1);
+    });
+  }
+
+  test("a cut-off gRPC frame is counted and logged", async () => {
+    const session = connect(stack.gateway.url);
+    const request = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "x-request-id": "cut-frame",
+    });
+    // A frame header that promises 100 bytes, then 3 and the end of the stream.
+    request.end(Buffer.from([0, 0, 0, 0, 100, 1, 2, 3]));
+    request.resume();
+    await once(request, "end");
+    session.close();
+    const logged = await line("cut-frame");
+    assert.equal(logged.method, "vertexchat.v1.ChatService/CreateChatCompletion");
+    assert.notEqual(logged.code, "OK");
+  });
+
+  test("calls refused before routing log the model the request named", async () => {
+    await rejection(
+      stack.client().createChatCompletion(userRequest("x", { model: "google/gemini-2.5-pro", temperature: 5 }), {
+        headers: { "x-request-id": "refused-model" },
+      }),
+    );
+    const logged = await line("refused-model");
+    assert.deepEqual(
+      [logged.code, logged.model, logged.upstream_model],
+      ["InvalidArgument", "google/gemini-2.5-pro", ""],
+    );
   });
 });
 
