@@ -227,6 +227,13 @@ export const SETTINGS = {
     doc: "Streaming calls served at once by this process; more are refused with RESOURCE_EXHAUSTED and RetryInfo.",
     parse: atLeastOne,
   }),
+  unknownJsonFields: setting({
+    env: "VERTEXCHAT_UNKNOWN_JSON_FIELDS",
+    flag: "--unknown-json-fields",
+    default: "reject",
+    doc: "Connect JSON requests with a field the contract does not have: `reject` (INVALID_ARGUMENT naming the field and the nearest known one) or `ignore` (dropped, for clients built from a newer contract).",
+    parse: oneOf("reject", "ignore"),
+  }),
   reflection: setting({
     env: "VERTEXCHAT_REFLECTION",
     flag: "--reflection",

@@ -139,6 +139,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       },
       interceptors,
       requestGate: refusalGate(logger, metrics),
+      jsonOptions: { ignoreUnknownFields: config.unknownJsonFields === "ignore" },
       readMaxBytes: config.maxRequestBytes,
       contextValues: (req) => {
         const values = createContextValues();

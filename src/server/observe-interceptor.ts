@@ -24,6 +24,7 @@ import {
 } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { withErrorInfo } from "../rpc/error-catalogue.ts";
+import { explainInPlace } from "../rpc/json-decode-hints.ts";
 import { newRpcInfo, RPC_INFO, type RpcInfo } from "../rpc/rpc-info.ts";
 import { onResponseEnd, readRequestMessage } from "./interceptor-utils.ts";
 
@@ -94,6 +95,7 @@ export function refusalGate(logger: Logger, observer: RpcObserver): (context: Ha
         // Seen by the interceptors, or ended without an error of Connect's (an answer sent, a caller gone).
         if (context.values.get(RPC_INFO) || !(context.signal.reason instanceof ConnectError)) return;
         const error = withErrorInfo(context.signal.reason);
+        explainInPlace(error, context.method.input);
         const info = newRpcInfo(requestIdFrom(context.requestHeader.get(REQUEST_ID_HEADER)));
         error.metadata.set(REQUEST_ID_HEADER, info.requestId);
         const method = `${context.service.typeName}/${context.method.name}`;
