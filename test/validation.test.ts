@@ -131,6 +131,36 @@ const CASES: [string, Init, string, RegExp][] = [
     "response_format.json_schema.schema",
     /needs its JSON Schema object/,
   ],
+  [
+    "tool parameters that are not a JSON Schema (the path inside the schema is named)",
+    {
+      ...base,
+      tools: [
+        {
+          kind: {
+            case: "function",
+            value: { name: "f", parameters: { type: "object", properties: "city", required: 7 } },
+          },
+        },
+      ],
+    },
+    "tools[0].function.parameters.properties",
+    /must be object, as a JSON Schema \(2020-12\) must be/,
+  ],
+  [
+    "a json_schema format whose schema has a type that does not exist",
+    {
+      ...base,
+      responseFormat: {
+        format: {
+          case: "jsonSchema",
+          value: { name: "x", schema: { type: "object", properties: { "zip code": { type: "strin" } } } },
+        },
+      },
+    },
+    'response_format.json_schema.schema.properties["zip code"].type',
+    /must be equal to one of the allowed values \("array", "boolean"/,
+  ],
 ];
 
 describe("invalid requests are refused at the edge with a BadRequest naming the field", () => {

@@ -3,9 +3,11 @@
  * fields (tool results must answer a tool call of the history; reasoning_effort excludes a thinking config) or
  * depend on configuration (inline media limits). Pure. Field paths use the contract's names, like protovalidate's.
  */
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { ChatCompletionRequest } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { type ContentPart, Role } from "../../gen/vertexchat/v1/content_pb.ts";
 import type { Violation } from "../rpc/error-mapping.ts";
+import { schemaProblems } from "./schema-check.ts";
 
 export type { Violation };
 
@@ -111,20 +113,41 @@ export function findRuleViolations(req: ChatCompletionRequest, limits: MediaLimi
     }
   }
   for (const [i, tool] of req.tools.entries()) {
-    const type = tool.kind.case === "function" ? tool.kind.value.parameters?.type : undefined;
-    if (type !== undefined && type !== "object") {
+    const parameters = tool.kind.case === "function" ? tool.kind.value.parameters : undefined;
+    if (!parameters) continue;
+    const at = `tools[${i}].function.parameters`;
+    if (parameters.type !== undefined && parameters.type !== "object") {
       add(
-        `tools[${i}].function.parameters`,
+        at,
         "NOT_AN_OBJECT_SCHEMA",
-        `parameters must be a JSON Schema of an object ("type": "object"), not ${JSON.stringify(type)}`,
+        `parameters must be a JSON Schema of an object ("type": "object"), not ${JSON.stringify(parameters.type)}`,
       );
     }
+    checkSchema(parameters, at, add);
   }
   const format = req.responseFormat?.format;
-  if (format?.case === "jsonSchema" && (!format.value.schema || Object.keys(format.value.schema).length === 0)) {
-    add("response_format.json_schema.schema", "REQUIRED", "a json_schema response format needs its JSON Schema object");
+  if (format?.case === "jsonSchema") {
+    const schema = format.value.schema;
+    if (!schema || Object.keys(schema).length === 0)
+      add(
+        "response_format.json_schema.schema",
+        "REQUIRED",
+        "a json_schema response format needs its JSON Schema object",
+      );
+    else checkSchema(schema, "response_format.json_schema.schema", add);
   }
   return out;
+}
+
+/** A schema that is not a JSON Schema: each problem at its path inside the schema. */
+function checkSchema(schema: JsonObject, at: string, add: (f: string, r: string, d: string) => void): void {
+  for (const problem of schemaProblems(schema)) {
+    add(
+      `${at}${problem.path}`,
+      "NOT_A_SCHEMA",
+      `${problem.message}, as a JSON Schema (2020-12) must be`,
+    );
+  }
 }
 
 function checkPart(
