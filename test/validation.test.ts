@@ -20,6 +20,20 @@ const media = (kind: "image" | "audio" | "video" | "document", value: object) =>
   ({ kind: { case: kind, value } }) as never;
 
 const CASES: [string, Init, string, RegExp][] = [
+  [
+    "a per-part media_resolution on a video (Vertex has no field for it)",
+    {
+      ...base,
+      messages: [
+        user({
+          kind: { case: "video", value: { source: { case: "uri", value: "gs://b/clip.mp4" }, mimeType: "video/mp4" } },
+          mediaResolution: 3,
+        } as never),
+      ],
+    },
+    "messages[0].content[0].media_resolution",
+    /honoured on images only; for a video, set google.media_resolution for the whole request/,
+  ],
   ["an empty model", { ...base, model: "" }, "model", /model: .*set model to a model from ListModels/],
   ["no messages", { ...base, messages: [] }, "messages", /send at least one message/],
   [

@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { ChatCompletionRequest } from "../../gen/vertexchat/v1/chat_service_pb.ts";
-import { type ContentPart, Role } from "../../gen/vertexchat/v1/content_pb.ts";
+import { type ContentPart, MediaResolution, Role } from "../../gen/vertexchat/v1/content_pb.ts";
 import type { Violation } from "../rpc/error-mapping.ts";
 import { schemaProblems } from "./schema-check.ts";
 
@@ -142,11 +142,7 @@ export function findRuleViolations(req: ChatCompletionRequest, limits: MediaLimi
 /** A schema that is not a JSON Schema: each problem at its path inside the schema. */
 function checkSchema(schema: JsonObject, at: string, add: (f: string, r: string, d: string) => void): void {
   for (const problem of schemaProblems(schema)) {
-    add(
-      `${at}${problem.path}`,
-      "NOT_A_SCHEMA",
-      `${problem.message}, as a JSON Schema (2020-12) must be`,
-    );
+    add(`${at}${problem.path}`, "NOT_A_SCHEMA", `${problem.message}, as a JSON Schema (2020-12) must be`);
   }
 }
 
@@ -161,6 +157,14 @@ function checkPart(
   const media = part.kind.value;
   const field = `${at}.${kind}`;
   const mime = media.mimeType.toLowerCase();
+  if (kind !== "image" && part.mediaResolution !== MediaResolution.UNSPECIFIED) {
+    // Vertex reads a per-part resolution only from an image's `detail`; other media travel where no field carries it.
+    add(
+      `${at}.media_resolution`,
+      "UNSUPPORTED",
+      `a per-part media_resolution is honoured on images only; for a ${kind}, set google.media_resolution for the whole request`,
+    );
+  }
   if (media.source.case === "uri" && !ACCEPTED_URI.test(media.source.value)) {
     add(`${field}.uri`, "INVALID_URI", "use a gs://bucket/object URI or an https:// URL");
   }

@@ -146,7 +146,10 @@ export type ContentPart = Message$1<"vertexchat.v1.ContentPart"> & {
   thoughtSignature: Uint8Array;
 
   /**
-   * For images and video: the resolution the model should use for this part (Vertex's `detail`).
+   * For images only: the resolution the model should use for this part (sent as the image's `detail`; Gemini 3
+   * and later read it per part, earlier models need the same value on every image of a request). Set on a video,
+   * audio or document part it is refused with INVALID_ARGUMENT: Vertex has no per-part field for those; use
+   * `GoogleOptions.media_resolution` for the whole request.
    *
    * @generated from field: vertexchat.v1.MediaResolution media_resolution = 8;
    */
