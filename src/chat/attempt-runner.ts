@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import type { UpstreamCall } from "../upstream/chat-upstream.ts";
 import { type RetryPolicy, withRetries } from "../upstream/retry-policy.ts";
-import { toUpstreamError } from "../upstream/upstream-failure.ts";
+import { UpstreamError } from "../upstream/upstream-failure.ts";
 import type { CallPlan } from "./call-plan.ts";
 import type { Target } from "./model-router.ts";
 
@@ -78,8 +78,10 @@ export class AttemptRunner {
             return value;
           },
           (err: unknown) => {
-            const failure = toUpstreamError(err).failure;
-            report(failure.kind === "http" ? String(failure.status) : failure.kind);
+            const failure = err instanceof UpstreamError ? err.failure : undefined;
+            report(
+              failure === undefined ? "internal" : failure.kind === "http" ? String(failure.status) : failure.kind,
+            );
             throw err;
           },
         );

@@ -23,7 +23,7 @@ import type { GoogleFieldsPlacement } from "../translate/to-upstream-request.ts"
 import type { StreamLimits, UpstreamCall } from "../upstream/chat-upstream.ts";
 import { linkedAbort } from "../upstream/linked-abort.ts";
 import type { RetryPolicy } from "../upstream/retry-policy.ts";
-import { toUpstreamError, UpstreamError } from "../upstream/upstream-failure.ts";
+import { UpstreamError } from "../upstream/upstream-failure.ts";
 import type { WireChunk } from "../wire/vertex-wire.ts";
 import { type Attempt, AttemptRunner } from "./attempt-runner.ts";
 import { type CallPlan, type PlanSettings, planCall } from "./call-plan.ts";
@@ -90,9 +90,18 @@ export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof 
     if (err instanceof IncompleteStreamError) {
       return upstreamFailureToConnectError({ kind: "stream", message: err.message }, context);
     }
-    const upstream = err instanceof UpstreamError ? err : toUpstreamError(err);
+    if (!(err instanceof UpstreamError)) {
+      opts.logger.error({ err }, "unexpected error in a chat call");
+      return gatewayError(
+        "GATEWAY_INTERNAL",
+        `the gateway failed: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
     // A cancelled caller is told CANCELED and an expired deadline DEADLINE_EXCEEDED, whatever fetch reported.
-    const { failure } = upstream;
+    const { failure } = err;
     if ((ctx.signal.aborted && failure.kind !== "http") || failure.kind === "aborted") {
       const reason: unknown = ctx.signal.reason;
       if (reason instanceof ConnectError) return withErrorInfo(reason);

@@ -6,7 +6,7 @@
  * nothing has reached its own caller yet.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { toUpstreamError, type UpstreamFailure } from "./upstream-failure.ts";
+import { UpstreamError, type UpstreamFailure } from "./upstream-failure.ts";
 
 export interface RetryPolicy {
   /** Attempts in all, the first included (Google advises at most two retries). Every target gets at least one. */
@@ -41,7 +41,10 @@ export interface RetryContext {
   onRetry?: (attempt: number, failure: UpstreamFailure, waitMs: number) => void;
 }
 
-/** Runs `attempt(target)` until it succeeds or no retry is allowed; `target` indexes the targets in order. */
+/**
+ * Runs `attempt(target)` until it succeeds or no retry is allowed; `target` indexes the targets in order. Only an
+ * UpstreamError (what ChatUpstream throws) can be retried.
+ */
 export async function withRetries<T>(
   attempt: (target: number) => Promise<T>,
   policy: RetryPolicy,
@@ -53,8 +56,9 @@ export async function withRetries<T>(
   for (let n = 1; ; n++) {
     try {
       return await attempt((n - 1) % targets);
-    } catch (err) {
-      const error = toUpstreamError(err);
+    } catch (error) {
+      // ChatUpstream throws only UpstreamError; anything else is a fault of the gateway, never retried.
+      if (!(error instanceof UpstreamError)) throw error;
       if (n >= maxAttempts || ctx.signal.aborted) throw error;
       const failover = targets > 1 && n % targets !== 0;
       if (!(failover ? isFailoverable(error.failure) : isRetryable(error.failure))) throw error;

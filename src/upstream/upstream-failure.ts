@@ -58,14 +58,9 @@ function classify(err: unknown): UpstreamFailure {
   if (err instanceof APIConnectionTimeoutError)
     return { kind: "timeout", message: "the upstream did not answer in time" };
   if (err instanceof APIConnectionError) {
-    return { kind: "connection", message: `could not reach the upstream: ${causeMessage(err)}` };
+    return { kind: "connection", message: `could not reach the upstream: ${describeCause(err)}` };
   }
-  if (err instanceof APIError) {
-    if (err.status === undefined) {
-      // An error frame inside an SSE stream (openai-node raises it without a status).
-      const google = parseGoogleError(err.error);
-      return { kind: "stream", message: `the upstream sent an error mid-stream: ${google?.message ?? err.message}` };
-    }
+  if (err instanceof APIError && err.status !== undefined) {
     const google = parseGoogleError(err.error);
     return {
       kind: "http",
@@ -76,18 +71,33 @@ function classify(err: unknown): UpstreamFailure {
   }
   if (err instanceof Error && err.name === "AbortError")
     return { kind: "aborted", message: "the request was cancelled" };
-  // A socket error while the body was being read (ECONNRESET, EPIPE, undici's socket errors).
-  const code = (err as { code?: unknown } | undefined)?.code;
-  if (err instanceof Error && typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) {
-    return { kind: "connection", message: `${err.message} (${code})` };
-  }
-  // undici's word for a body whose connection went away while it was being read.
-  if (err instanceof TypeError && err.message === "terminated") {
-    return { kind: "connection", message: `the connection was terminated: ${causeMessage(err)}` };
-  }
+  // A socket error while the body was being read (ECONNRESET, EPIPE, undici's socket errors), however deep in the
+  // cause chain undici or a stream wrapper put it.
+  const socket = causeChain(err).find((e) => CONNECTION_ERROR_CODES.has(codeOf(e) ?? ""));
+  if (socket) return { kind: "connection", message: `${socket.message} (${codeOf(socket)})` };
   if (err instanceof SyntaxError)
     return { kind: "stream", message: `the upstream sent malformed data: ${err.message}` };
   return { kind: "stream", message: err instanceof Error ? err.message : String(err) };
+}
+
+/** An error and its causes, outermost first (bounded: a cause chain can be a cycle). */
+function causeChain(err: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let e = err; e instanceof Error && chain.length < 16 && !chain.includes(e); e = e.cause) chain.push(e);
+  return chain;
+}
+
+function codeOf(err: Error): string | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** The innermost cause's message, with the first system error code found on the way (`connect ECONNREFUSED …`). */
+function describeCause(err: Error): string {
+  const chain = causeChain(err);
+  const innermost = chain[chain.length - 1] ?? err;
+  const code = chain.map(codeOf).find((c) => c !== undefined);
+  return code && !innermost.message.includes(code) ? `${innermost.message} (${code})` : innermost.message;
 }
 
 /**
@@ -112,13 +122,4 @@ function nonGoogleBody(status: number, message: string): string {
     .trim();
   if (text === "" || text === "status code (no body)") return `HTTP ${status} with an empty body`;
   return `HTTP ${status} with a body that is not a Google error: ${text.slice(0, 200)}`;
-}
-
-function causeMessage(err: Error): string {
-  const cause = err.cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: string }).code ?? (cause.cause as { code?: string } | undefined)?.code;
-    return code ? `${cause.message} (${code})` : cause.message;
-  }
-  return err.message;
 }
