@@ -187,18 +187,31 @@ describe("Vertex stream → contract events", () => {
     assert.deepEqual(
       events.map((e) =>
         e.event.case === "delta"
-          ? [e.event.value.choiceIndex, e.event.value.delta.case, e.event.value.delta.value]
+          ? [
+              e.event.value.choiceIndex,
+              e.event.value.delta.case,
+              // A tool-call piece is checked field by field below; here only its place in the order.
+              e.event.value.delta.case === "toolCall" ? "TOOL_CALL" : e.event.value.delta.value,
+            ]
           : [],
       ),
       [
         [],
         [0, "thought", "hmm ok"],
         [0, "text", "The answer"],
-        [0, "toolCall", events[3]?.event.case === "delta" ? events[3].event.value.delta.value : undefined],
+        [0, "toolCall", "TOOL_CALL"],
         [0, "text", " is 42"],
         [1, "text", "second choice"],
         [0, "text", "."],
       ],
+    );
+    const piece = events[3]?.event.case === "delta" ? events[3].event.value.delta : undefined;
+    assert.equal(piece?.case, "toolCall");
+    assert.deepEqual(
+      piece?.case === "toolCall"
+        ? [piece.value.callIndex, piece.value.id, piece.value.name, piece.value.arguments]
+        : [],
+      [0, "c1", "f", "{}"],
     );
   });
 
