@@ -85,4 +85,44 @@ describe("configuration", () => {
     assert.deepEqual(documented, rows(settingsTable()));
     assert.equal(documented.length, Object.keys(SETTINGS).length);
   });
+
+  describe("settings that only make sense together", () => {
+    const refused: [string, NodeJS.ProcessEnv, RegExp][] = [
+      [
+        "auth none on a non-loopback address",
+        { VERTEXCHAT_LISTEN: "0.0.0.0:8080" },
+        /VERTEXCHAT_AUTH=none would let anyone on the network .* VERTEXCHAT_ALLOW_UNAUTHENTICATED=true/,
+      ],
+      ["caller auth without a callers file", { VERTEXCHAT_AUTH: "api_key" }, /needs VERTEXCHAT_CALLERS_FILE/],
+      [
+        "id_token without an audience",
+        { VERTEXCHAT_AUTH: "id_token", VERTEXCHAT_CALLERS_FILE: "callers.yaml" },
+        /needs VERTEXCHAT_ID_TOKEN_AUDIENCE/,
+      ],
+      [
+        "mtls without a client CA",
+        {
+          VERTEXCHAT_AUTH: "mtls",
+          VERTEXCHAT_CALLERS_FILE: "callers.yaml",
+          VERTEXCHAT_TLS_CERT: "c.pem",
+          VERTEXCHAT_TLS_KEY: "k.pem",
+        },
+        /mtls needs VERTEXCHAT_TLS_CERT, VERTEXCHAT_TLS_KEY and VERTEXCHAT_TLS_CLIENT_CA/,
+      ],
+      ["none mixed with a caller auth mode", { VERTEXCHAT_AUTH: "none,api_key" }, /none alone/],
+    ];
+    for (const [what, env, message] of refused) {
+      test(`${what} is refused at start-up, naming the fix`, () => {
+        assert.throws(
+          () => loadConfig(env),
+          (err: unknown) => err instanceof ConfigError && message.test(err.message),
+        );
+      });
+    }
+
+    test("auth none on a non-loopback address is served when explicitly allowed", () => {
+      const config = loadConfig({ VERTEXCHAT_LISTEN: "0.0.0.0:8080", VERTEXCHAT_ALLOW_UNAUTHENTICATED: "true" });
+      assert.deepEqual(config.auth, ["none"]);
+    });
+  });
 });
