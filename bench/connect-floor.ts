@@ -10,7 +10,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import OpenAI from "openai";
 import { request } from "undici";
 import { ChatCompletionResponseSchema, ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
-import { leanFetch, nodeBody } from "../src/upstream/lean-fetch.ts";
+import { nodeBody, UpstreamHttp } from "../src/upstream/lean-fetch.ts";
 
 const [port = "0", mode = "canned", baseUrl = ""] = process.argv.slice(2);
 const answer = create(ChatCompletionResponseSchema, {
@@ -19,7 +19,7 @@ const answer = create(ChatCompletionResponseSchema, {
   choices: [{ index: 0, message: { content: [{ kind: { case: "text", value: "ok" } }] } }],
 });
 const body = { model: "google/gemini-2.5-flash", messages: [{ role: "user", content: "floor" }] };
-const client = new OpenAI({ baseURL: baseUrl, apiKey: "per-request", maxRetries: 0, fetch: leanFetch });
+const client = new OpenAI({ baseURL: baseUrl, apiKey: "per-request", maxRetries: 0, fetch: new UpstreamHttp().fetch });
 const calls: Record<string, () => Promise<unknown>> = {
   canned: async () => undefined,
   undici: async () =>

@@ -20,7 +20,7 @@ import { newRpcInfo } from "../src/rpc/rpc-info.ts";
 import { Metrics } from "../src/server/metrics.ts";
 import { fromUpstreamResponse } from "../src/translate/from-upstream-response.ts";
 import { toUpstreamRequest } from "../src/translate/to-upstream-request.ts";
-import { leanFetch, nodeBody } from "../src/upstream/lean-fetch.ts";
+import { nodeBody, UpstreamHttp } from "../src/upstream/lean-fetch.ts";
 import type { WireResponse } from "../src/wire/vertex-wire.ts";
 
 const rows: [string, number][] = [];
@@ -99,7 +99,7 @@ const headers = { authorization: "Bearer bench-token", "content-type": "applicat
 await cpuPerCall("upstream call: undici request() + emulator", 4_000, async () =>
   (await request(`${baseUrl}/chat/completions`, { method: "POST", headers, body: JSON.stringify(body) })).body.text(),
 );
-const client = new OpenAI({ baseURL: baseUrl, apiKey: "per-request", maxRetries: 0, fetch: leanFetch });
+const client = new OpenAI({ baseURL: baseUrl, apiKey: "per-request", maxRetries: 0, fetch: new UpstreamHttp().fetch });
 await cpuPerCall("upstream call: openai client + emulator", 4_000, async () => {
   const res = await client
     .post("/chat/completions", { body, headers: { Authorization: "Bearer bench-token" } })

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import type { Socket } from "node:net";
 import { describe, test } from "node:test";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -7,7 +8,9 @@ import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc
 import { type ChatCompletionStreamResponse, ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { rejection } from "./support/expect-error.ts";
 import { startGatewayProcess } from "./support/gateway-process.ts";
+import { startReplayUpstream } from "./support/replay-upstream.ts";
 import { userRequest } from "./support/requests.ts";
+import { startStack } from "./support/stack.ts";
 
 describe("graceful shutdown on SIGTERM, end to end", () => {
   test("health goes NOT_SERVING, new calls are refused, a stream in flight finishes, the process exits 0", async () => {
@@ -62,5 +65,37 @@ describe("graceful shutdown on SIGTERM, end to end", () => {
     assert.ok(Date.now() - started < 5000, "ended by the grace period, not by the end of the answer");
     const [code] = await exited;
     assert.equal(code, 0);
+  });
+});
+
+describe("the gateway owns its upstream connections", () => {
+  test("a gateway that is closed leaves no keep-alive connection open to its upstream", async () => {
+    const upstream = await startReplayUpstream();
+    const sockets = new Set<Socket>();
+    const stack = await startStack({}, { upstreamOrigin: upstream.origin });
+    upstream.next = {
+      status: 200,
+      contentType: "application/json",
+      body: JSON.stringify({
+        id: "x",
+        object: "chat.completion",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+      }),
+    };
+    try {
+      upstream.onConnection = (socket) => {
+        sockets.add(socket);
+        socket.once("close", () => sockets.delete(socket));
+      };
+      await stack.client().createChatCompletion(userRequest("x"));
+      assert.equal(sockets.size, 1, "the call kept its connection alive for the next one");
+      await stack.close();
+      for (let i = 0; i < 100 && sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(sockets.size, 0, "closing the gateway closed its upstream connections");
+    } finally {
+      await upstream.close();
+    }
   });
 });

@@ -20,6 +20,7 @@ import type { Config } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
 import { routingFromEnv } from "../config/routing-from-env.ts";
 import { ConfigError } from "../config/settings.ts";
+import { UpstreamHttp } from "../upstream/lean-fetch.ts";
 import { createAuthenticator } from "./auth/caller-auth.ts";
 import { IdTokenVerifier } from "./auth/id-token-verifier.ts";
 import { authInterceptor, PEER_CERTIFICATE } from "./auth-interceptor.ts";
@@ -63,10 +64,16 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const routing = config.routingFile
     ? loadRoutingFile(config.routingFile, process.env)
     : routingFromEnv(config, deps.emulator);
-  const clients = upstreamClients(deps.emulator, {
-    fetchAtStart: config.credentialsFetch === "startup",
-    retry: { initialMs: Math.min(500, config.credentialsRetryMaxMs), maxMs: config.credentialsRetryMaxMs },
-  });
+  // The upstream connection pool belongs to this gateway and closes with it.
+  const upstreamHttp = new UpstreamHttp();
+  const clients = upstreamClients(
+    deps.emulator,
+    {
+      fetchAtStart: config.credentialsFetch === "startup",
+      retry: { initialMs: Math.min(500, config.credentialsRetryMaxMs), maxMs: config.credentialsRetryMaxMs },
+    },
+    upstreamHttp,
+  );
   const router = createRouter(routing, clients.factory);
   const callers: Callers = config.callersFile
     ? loadCallersFile(config.callersFile)
@@ -215,9 +222,10 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       if (!finished)
         logger.warn({ in_flight: gate.inFlight, grace_ms: graceMs }, "grace period over; ending calls in flight");
       gate.stop();
-      // Let the ended calls write their status before the connections go.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The ended calls write their status before the connections go (a health Watch never ends by itself).
+      await listener.responsesWritten(1000, (path) => path.endsWith(`/${Health.typeName}/Watch`));
       await listener.close();
+      await upstreamHttp.close();
       await admin?.close();
       await limitStore.close();
       await tracing?.shutdown();

@@ -35,13 +35,29 @@ export interface Listener {
    * calls in flight go on.
    */
   stopAccepting(): void;
+  /**
+   * Resolves once every response has been written out (or `timeoutMs` passed), except those `longLived` names:
+   * streams that never end by themselves, such as a health Watch.
+   */
+  responsesWritten(timeoutMs: number, longLived: (path: string) => boolean): Promise<void>;
   /** Stops accepting and ends every connection, in flight or not. */
   close(): Promise<void>;
 }
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
-export async function listen(handler: NodeHandler, opts: ListenOptions): Promise<Listener> {
+export async function listen(appHandler: NodeHandler, opts: ListenOptions): Promise<Listener> {
+  // Responses not yet written out, by path: shutdown waits for them before it closes the connections.
+  const open = new Map<ServerResponse | Http2ServerResponse, string>();
+  let written: (() => void) | undefined;
+  const handler: NodeHandler = (req, res) => {
+    open.set(res, req.url ?? "");
+    res.once("close", () => {
+      open.delete(res);
+      written?.();
+    });
+    appHandler(req, res);
+  };
   const sockets = new Set<Socket>();
   const sessions = new Set<http2.Http2Session>();
   let server: net.Server;
@@ -103,6 +119,21 @@ export async function listen(handler: NodeHandler, opts: ListenOptions): Promise
     url: `${opts.tls ? "https" : "http"}://${host}:${port}`,
     port,
     stopAccepting,
+    async responsesWritten(timeoutMs, longLived) {
+      const pending = () => [...open.values()].some((path) => !longLived(path));
+      if (!pending()) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        function done() {
+          clearTimeout(timer);
+          written = undefined;
+          resolve();
+        }
+        written = () => {
+          if (!pending()) done();
+        };
+      });
+    },
     async close() {
       stopAccepting();
       for (const session of sessions) session.destroy();

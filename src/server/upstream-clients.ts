@@ -9,6 +9,7 @@ import { EMULATOR_ORIGIN } from "../config/routing-file.ts";
 import { ConfigError } from "../config/settings.ts";
 import { ChatUpstream } from "../upstream/chat-upstream.ts";
 import { GoogleTokenSource } from "../upstream/google-token-source.ts";
+import type { UpstreamHttp } from "../upstream/lean-fetch.ts";
 import { staticTokenSource, type TokenSource } from "../upstream/token-source.ts";
 import { dedicatedEndpointBaseUrl, vertexBaseUrl } from "../wire/vertex-urls.ts";
 
@@ -28,6 +29,7 @@ export interface UpstreamClients {
 export function upstreamClients(
   emulator: EmulatorEndpoint | undefined,
   googleOptions: { fetchAtStart: boolean; retry: { initialMs: number; maxMs: number } },
+  http: UpstreamHttp,
 ): UpstreamClients {
   const google = new Map<string, GoogleTokenSource>();
   const baseUrls = new Map<string, string[]>();
@@ -68,7 +70,7 @@ export function upstreamClients(
     if (upstream.kind === "openai-compatible") {
       return built(
         upstream.name,
-        new ChatUpstream({ baseUrl: upstream.baseUrl, tokens: tokensFor(upstream.credentials) }),
+        new ChatUpstream({ baseUrl: upstream.baseUrl, tokens: tokensFor(upstream.credentials), fetch: http.fetch }),
       );
     }
     let origin = upstream.origin;
@@ -93,7 +95,10 @@ export function upstreamClients(
               endpointId: upstream.endpointId,
               ...common,
             });
-    return built(upstream.name, new ChatUpstream({ baseUrl, tokens: tokensFor(credentials, upstream.project) }));
+    return built(
+      upstream.name,
+      new ChatUpstream({ baseUrl, tokens: tokensFor(credentials, upstream.project), fetch: http.fetch }),
+    );
   };
   return {
     factory,

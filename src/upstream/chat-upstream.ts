@@ -6,7 +6,7 @@
 import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import OpenAI from "openai";
 import type { WireChunk, WireRequest, WireResponse } from "../wire/vertex-wire.ts";
-import { leanFetch, nodeBody } from "./lean-fetch.ts";
+import { type LeanFetch, nodeBody } from "./lean-fetch.ts";
 import { linkedAbort } from "./linked-abort.ts";
 import { readChunkBatches, type StreamEnd } from "./sse-reader.ts";
 import type { TokenSource } from "./token-source.ts";
@@ -44,7 +44,7 @@ export class ChatUpstream {
   readonly #client: OpenAI;
   readonly #tokens: TokenSource;
 
-  constructor(opts: { baseUrl: string; tokens: TokenSource }) {
+  constructor(opts: { baseUrl: string; tokens: TokenSource; fetch: LeanFetch }) {
     this.baseUrl = opts.baseUrl;
     this.#tokens = opts.tokens;
     this.#client = new OpenAI({
@@ -53,7 +53,7 @@ export class ChatUpstream {
       apiKey: "per-request",
       // Retries are decided by the gateway, which knows whether a byte already reached the caller.
       maxRetries: 0,
-      fetch: leanFetch,
+      fetch: opts.fetch,
     });
   }
 

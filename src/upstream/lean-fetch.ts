@@ -3,12 +3,23 @@
  * the platform fetch, without the WHATWG Request objects it builds for every call. The client builds, sends and
  * checks the request (status, error bodies) as usual; the gateway then reads the body as a Node stream
  * (`nodeBody`), skipping the web stream, which is created only if the client itself reads the body (error bodies).
- * Connections to each upstream are pooled and kept alive.
+ * Connections to each upstream are pooled and kept alive, in a pool the gateway owns and closes on shutdown.
  */
 import type { Readable } from "node:stream";
 import { Agent } from "undici";
 
-const agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 1024 });
+export type LeanFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** The upstream calls' HTTP client: one undici pool per origin, open until closed. */
+export class UpstreamHttp {
+  readonly #agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 1024 });
+  readonly fetch: LeanFetch = (input, init) => leanFetch(this.#agent, input, init);
+
+  /** Closes every pooled connection; requests still open are aborted (call it once no call is running). */
+  close(): Promise<void> {
+    return this.#agent.destroy();
+  }
+}
 
 const nodeBodies = new WeakMap<Response, Readable>();
 
@@ -19,7 +30,7 @@ export function nodeBody(response: Response): Readable {
   return body;
 }
 
-export async function leanFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+async function leanFetch(agent: Agent, input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const url = typeof input === "string" ? new URL(input) : input instanceof URL ? input : new URL(input.url);
   const headers: Record<string, string> = {};
   const given = init.headers instanceof Headers ? init.headers : new Headers(init.headers);

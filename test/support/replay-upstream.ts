@@ -4,7 +4,7 @@
  */
 import { once } from "node:events";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 export interface Recording {
   status: number;
@@ -18,6 +18,8 @@ export interface ReplayUpstream {
   next: Recording;
   /** The bodies received, parsed. */
   received: unknown[];
+  /** Told of each connection a client opens. */
+  onConnection?: (socket: Socket) => void;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startReplayUpstream(): Promise<ReplayUpstream> {
     res.writeHead(state.next.status, { "content-type": state.next.contentType });
     res.end(state.next.body);
   });
+  server.on("connection", (socket: Socket) => state.onConnection?.(socket));
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
