@@ -6,18 +6,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { settingsTable } from "../src/config/load-config.ts";
 import { errorTable } from "../src/rpc/error-catalogue.ts";
+import { replaceTable } from "./readme-tables.ts";
 
 const path = new URL("../README.md", import.meta.url);
-let readme = readFileSync(path, "utf8");
-
-function replaceTable(header: string, table: string): void {
-  const start = readme.indexOf(header);
-  const end = readme.indexOf("\n\n", start);
-  if (start < 0 || end < 0) throw new Error(`README.md has no table starting with '${header}'`);
-  readme = `${readme.slice(0, start)}${table}${readme.slice(end)}`;
-}
-
-replaceTable("| variable", settingsTable());
-replaceTable("| reason", errorTable());
-writeFileSync(path, readme);
+const readme = readFileSync(path, "utf8");
+writeFileSync(path, replaceTable(replaceTable(readme, "| variable", settingsTable()), "| reason", errorTable()));
 console.log("README.md configuration and error tables updated");

@@ -18,7 +18,7 @@ import { isolatedCredentialsEnv, startGatewayProcess } from "./support/gateway-p
 import { startMetadataServer } from "./support/metadata-server.ts";
 import { startReplayUpstream } from "./support/replay-upstream.ts";
 import { userRequest, userRequestJson } from "./support/requests.ts";
-import { type Stack, startStack, transportFor } from "./support/stack.ts";
+import { rpcLogLine, type Stack, startStack, transportFor } from "./support/stack.ts";
 
 const produced = new Set<ErrorReason>();
 
@@ -221,12 +221,8 @@ describe("every reason of the error catalogue, end to end", () => {
       });
       setTimeout(() => controller.abort(), 200);
       await rejection(call);
-      let line: Record<string, unknown> | undefined;
-      for (let i = 0; i < 50 && !line; i++) {
-        line = main.logs.find((l) => l.msg === "rpc" && l.request_id === "cancel-me");
-        if (!line) await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.equal(line?.code, "Canceled");
+      const line = await rpcLogLine(main, "cancel-me");
+      assert.equal(line.code, "Canceled");
       assert.equal(ERROR_CATALOGUE.CANCELLED.code, Code.Canceled);
       produced.add("CANCELLED");
     });

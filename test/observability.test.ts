@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { rejection } from "./support/expect-error.ts";
 import { userRequest } from "./support/requests.ts";
-import { type Stack, startStack } from "./support/stack.ts";
+import { rpcLogLine, type Stack, startStack } from "./support/stack.ts";
 
 describe("logs and metrics", () => {
   let stack: Stack;
@@ -89,14 +89,7 @@ describe("calls refused before a handler runs are counted and logged too", () =>
   after(() => stack.close());
 
   const path = "/vertexchat.v1.ChatService/CreateChatCompletion";
-  const line = async (requestId: string) => {
-    for (let i = 0; i < 100; i++) {
-      const found = stack.logs.find((l) => l.msg === "rpc" && l.request_id === requestId);
-      if (found) return found;
-      await sleep(10);
-    }
-    assert.fail(`no rpc log line for ${requestId}: ${JSON.stringify(stack.logs.slice(-5))}`);
-  };
+  const line = (requestId: string) => rpcLogLine(stack, requestId);
   const handled = async (method: string, code: string) => {
     const text = await (await fetch(`${stack.gateway.adminUrl}/metrics`)).text();
     const [service, name] = method.includes("/") ? method.split("/") : [method, method];

@@ -4,17 +4,7 @@ import { Code } from "@connectrpc/connect";
 import { ErrorInfoSchema, RetryInfoSchema } from "../gen/google/rpc/error_details_pb.ts";
 import { rejection, streamFailure } from "./support/expect-error.ts";
 import { userRequest } from "./support/requests.ts";
-import { type Stack, startStack } from "./support/stack.ts";
-
-/** The per-RPC log line of a request, once it is written (the line follows the answer by a tick). */
-async function logLine(stack: Stack, requestId: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 100; i++) {
-    const line = stack.logs.find((l) => l.msg === "rpc" && l.request_id === requestId);
-    if (line) return line;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`no rpc log line for ${requestId}`);
-}
+import { rpcLogLine, type Stack, startStack } from "./support/stack.ts";
 
 describe("every row of the upstream error table, end to end", () => {
   let stack: Stack;
@@ -66,7 +56,7 @@ describe("every row of the upstream error table, end to end", () => {
       assert.equal(err.findDetails(RetryInfoSchema).length > 0, retryInfo);
       assert.equal(stack.emulator.requests.length - before, attempts);
       // Every upstream request is an attempt in the log line too (a 401's refresh-and-resend included).
-      const line = await logLine(stack, requestId);
+      const line = await rpcLogLine(stack, requestId);
       assert.equal(line.attempts, attempts);
     });
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { tableRows } from "../../scripts/readme-tables.ts";
 import { loadConfig, settingsTable } from "./load-config.ts";
 import { ConfigError, SETTINGS } from "./settings.ts";
 
@@ -68,21 +69,8 @@ describe("configuration", () => {
 
   test("README.md's configuration table is the one settings.ts makes (npm run docs)", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    // Biome pads Markdown table cells; compare cell contents.
-    const rows = (text: string) =>
-      text
-        .split("\n")
-        .filter((line) => line.startsWith("| `"))
-        .map((line) =>
-          line
-            .split("|")
-            .map((cell) => cell.trim())
-            .join("|"),
-        );
-    const documented = rows(
-      readme.slice(readme.indexOf("| variable"), readme.indexOf("\n\n", readme.indexOf("| variable"))),
-    );
-    assert.deepEqual(documented, rows(settingsTable()));
+    const documented = tableRows(readme, "| variable");
+    assert.deepEqual(documented, tableRows(settingsTable(), "| variable"));
     assert.equal(documented.length, Object.keys(SETTINGS).length);
   });
 

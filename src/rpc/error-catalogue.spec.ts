@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.ts";
+import { tableRows } from "../../scripts/readme-tables.ts";
 import { ERROR_CATALOGUE, errorTable, gatewayError, withErrorInfo } from "./error-catalogue.ts";
 
 const reasonOf = (err: ConnectError) => err.findDetails(ErrorInfoSchema).map((info) => info.reason);
@@ -33,21 +34,8 @@ describe("error catalogue", () => {
 
   test("README's error table is the catalogue (run `npm run docs` after changing it)", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const start = readme.indexOf("| reason");
-    assert.ok(start >= 0, "README.md has no table starting with '| reason'");
-    // Biome pads Markdown table cells; compare cell contents.
-    const rows = (text: string) =>
-      text
-        .split("\n")
-        .filter((line) => line.startsWith("| `"))
-        .map((line) =>
-          line
-            .split("|")
-            .map((cell) => cell.trim())
-            .join("|"),
-        );
-    const documented = rows(readme.slice(start, readme.indexOf("\n\n", start)));
-    assert.deepEqual(documented, rows(errorTable()));
+    const documented = tableRows(readme, "| reason");
+    assert.deepEqual(documented, tableRows(errorTable(), "| reason"));
     assert.equal(documented.length, Object.keys(ERROR_CATALOGUE).length);
   });
 });

@@ -85,3 +85,13 @@ export function transportFor(baseUrl: string, protocol: Protocol, httpVersion: "
       return createConnectTransport({ baseUrl, httpVersion });
   }
 }
+
+/** The per-RPC log line of a request (captureLogs), once written: the line can follow the answer by a tick. */
+export async function rpcLogLine(stack: Stack, requestId: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100; i++) {
+    const line = stack.logs.find((l) => l.msg === "rpc" && l.request_id === requestId);
+    if (line) return line;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no rpc log line for ${requestId}: ${JSON.stringify(stack.logs.slice(-5))}`);
+}
