@@ -3,6 +3,10 @@
  * and the line README.md shows for it (a test keeps README's table in step with this one).
  */
 
+/** How callers may prove who they are (VERTEXCHAT_AUTH): the one list of modes. */
+export const AUTH_MODES = ["none", "api_key", "id_token", "mtls"] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -251,13 +255,12 @@ export const SETTINGS = {
         .split(",")
         .map((m) => m.trim())
         .filter(Boolean);
-      const known = ["none", "api_key", "id_token", "mtls"];
-      const bad = modes.find((m) => !known.includes(m));
+      const bad = modes.find((m) => !(AUTH_MODES as readonly string[]).includes(m));
       if (bad !== undefined || modes.length === 0)
         throw new Error(`accepted: none, or a comma list of api_key, id_token, mtls`);
       if (modes.includes("none") && modes.length > 1)
         throw new Error("accepted: none alone, or a comma list of api_key, id_token, mtls");
-      return modes as ("none" | "api_key" | "id_token" | "mtls")[];
+      return modes as AuthMode[];
     },
   }),
   allowUnauthenticated: setting({

@@ -38,7 +38,9 @@ interface ChoiceState {
 }
 
 /** Thrown when the upstream's stream cannot be a complete answer. */
-export class IncompleteStreamError extends Error {}
+export class IncompleteStreamError extends Error {
+  override name = "IncompleteStreamError";
+}
 
 export class StreamTranslator {
   readonly #opts: StreamTranslatorOptions;

@@ -28,10 +28,10 @@ export type UpstreamFailure =
 
 /** Thrown by the upstream client; carries the normalised failure. */
 export class UpstreamError extends Error {
+  override name = "UpstreamError";
   readonly failure: UpstreamFailure;
   constructor(failure: UpstreamFailure, options?: ErrorOptions) {
     super(failure.message, options);
-    this.name = "UpstreamError";
     this.failure = failure;
   }
 }

@@ -10,7 +10,9 @@ type Json = unknown;
 
 const isObject = (v: Json): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-class ShapeError extends Error {}
+class ShapeError extends Error {
+  override name = "ShapeError";
+}
 
 function expect(ok: boolean, path: string, what: string): void {
   if (!ok) throw new ShapeError(`${path} is not ${what}`);

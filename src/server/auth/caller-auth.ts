@@ -6,9 +6,10 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Caller, Callers } from "../../config/callers-file.ts";
 import { sha256 } from "../../config/callers-file.ts";
+import type { AuthMode } from "../../config/settings.ts";
 import type { IdTokenVerifier } from "./id-token-verifier.ts";
 
-export type AuthMode = "none" | "api_key" | "id_token" | "mtls";
+export type { AuthMode };
 
 export interface PeerCertificate {
   /** Whether the TLS layer verified the certificate against the client CA. */
