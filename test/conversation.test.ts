@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ResponseBuilder } from "vertexchat/client";
 import {
   type ChatCompletionRequest,
   type ChatCompletionResponse,
   FinishReason,
 } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { MessageSchema, Role } from "../gen/vertexchat/v1/content_pb.ts";
-import { ResponseBuilder } from "../src/translate/response-builder.ts";
 import { userRequest } from "./support/requests.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 

@@ -44,10 +44,10 @@ export interface ChatServiceOptions {
 }
 
 /** The marker the gateway asks Vertex to wrap thoughts in when the caller wants thoughts but named no marker. */
-export const GATEWAY_THOUGHT_MARKER = "vertexchat_thought";
+const GATEWAY_THOUGHT_MARKER = "vertexchat_thought";
 
 /** Response headers (and, for errors, ErrorInfo metadata) that say where a call was served. */
-export const SERVED_BY_HEADERS = {
+const SERVED_BY_HEADERS = {
   upstream: "x-vertexchat-upstream",
   location: "x-vertexchat-location",
   upstreamModel: "x-vertexchat-upstream-model",

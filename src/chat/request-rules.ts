@@ -20,7 +20,7 @@ export interface MediaLimits {
 type MediaKind = "image" | "audio" | "video" | "document";
 
 /** The MIME types Vertex's Gemini models accept, by part kind. */
-export const KNOWN_MIME_TYPES: Record<MediaKind, readonly string[]> = {
+const KNOWN_MIME_TYPES: Record<MediaKind, readonly string[]> = {
   image: ["image/png", "image/jpeg", "image/jpg", "image/webp", "image/heic", "image/heif"],
   audio: [
     "audio/wav",

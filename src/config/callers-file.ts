@@ -51,7 +51,7 @@ export function loadCallersFile(path: string): Callers {
   return parseCallers(readDocument(path, "callers file", "VERTEXCHAT_CALLERS_FILE"), path);
 }
 
-export function parseCallers(doc: unknown, file: string): Callers {
+function parseCallers(doc: unknown, file: string): Callers {
   const fail = failIn(file);
   const root = mapping(doc, "(top level)", fail);
   onlyKeys(root, ["callers", "defaults"], "(top level)", fail);

@@ -6,15 +6,7 @@ import type { Config } from "./load-config.ts";
 import { type Credentials, DEFAULT_GLOBAL_ONLY_MODELS, type RouteRule, type Routing } from "./routing.ts";
 
 /** Publishers whose models Vertex serves on the shared `openapi` endpoint. */
-export const VERTEX_PUBLISHER_PATTERNS = [
-  "google/*",
-  "meta/*",
-  "mistralai/*",
-  "xai/*",
-  "deepseek-ai/*",
-  "qwen/*",
-  "openai/*",
-];
+const VERTEX_PUBLISHER_PATTERNS = ["google/*", "meta/*", "mistralai/*", "xai/*", "deepseek-ai/*", "qwen/*", "openai/*"];
 
 /** Well-known Gemini models, listed by name so callers can discover them with ListModels. */
 const KNOWN_GEMINI_MODELS = [

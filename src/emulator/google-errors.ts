@@ -1,7 +1,7 @@
 /** Error bodies the way Vertex's OpenAI-compatible endpoint writes them: a JSON array of Google errors. */
 import type { WireGoogleError } from "../wire/vertex-wire.ts";
 
-export const GOOGLE_STATUS_BY_HTTP: Record<number, string> = {
+const GOOGLE_STATUS_BY_HTTP: Record<number, string> = {
   400: "INVALID_ARGUMENT",
   401: "UNAUTHENTICATED",
   403: "PERMISSION_DENIED",

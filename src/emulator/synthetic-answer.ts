@@ -35,7 +35,7 @@ export interface SyntheticAnswer {
 }
 
 /** A 1×1 transparent PNG: the emulator's generated image. */
-export const EMULATED_PNG_BASE64 =
+const EMULATED_PNG_BASE64 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
 /**

@@ -9,10 +9,10 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.ts";
 
-export const ERROR_DOMAIN = "vertexchat";
+const ERROR_DOMAIN = "vertexchat";
 
 /** The wait suggested when a retry can help and nothing better is known (Vertex sends no Retry-After). */
-export const RETRY_SOON_MS = 1000;
+const RETRY_SOON_MS = 1000;
 
 interface Entry {
   code: Code;
@@ -287,7 +287,7 @@ export function errorTable(): string {
 }
 
 /** `Code.InvalidArgument` → `INVALID_ARGUMENT`, as gRPC names codes. */
-export function codeName(code: Code): string {
+function codeName(code: Code): string {
   if (code === Code.Canceled) return "CANCELLED";
   return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }

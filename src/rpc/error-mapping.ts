@@ -33,7 +33,7 @@ interface Mapping {
 }
 
 /** (HTTP status, Google status) → what the caller sees. */
-export function mapHttpFailure(status: number, googleStatus: string | undefined): Mapping {
+function mapHttpFailure(status: number, googleStatus: string | undefined): Mapping {
   switch (status) {
     case 400:
       return googleStatus === "FAILED_PRECONDITION"

@@ -28,7 +28,7 @@ import { explainInPlace } from "../rpc/json-decode-hints.ts";
 import { newRpcInfo, RPC_INFO, type RpcInfo } from "../rpc/rpc-info.ts";
 import { onResponseEnd, readRequestMessage } from "./interceptor-utils.ts";
 
-export const REQUEST_ID_HEADER = "x-request-id";
+const REQUEST_ID_HEADER = "x-request-id";
 
 export interface RpcObserver {
   started(method: string): void;

@@ -78,7 +78,7 @@ export function toUpstreamRequest(req: ChatCompletionRequest, opts: UpstreamRequ
 }
 
 /** The one function that decides where the Gemini options go in the body. */
-export function placeGoogleOptions(body: WireRequest, google: WireGoogleOptions, placement: GoogleFieldsPlacement) {
+function placeGoogleOptions(body: WireRequest, google: WireGoogleOptions, placement: GoogleFieldsPlacement) {
   if (placement === "top_level") body.google = google;
   else body.extra_body = { google };
 }

@@ -15,13 +15,13 @@ export interface RetryPolicy {
   maxBackoffMs: number;
 }
 
-export function isRetryable(failure: UpstreamFailure): boolean {
+function isRetryable(failure: UpstreamFailure): boolean {
   if (failure.kind === "connection") return true;
   return failure.kind === "http" && (failure.status === 429 || failure.status === 500 || failure.status === 503);
 }
 
 /** Worth trying at another location: quota, capacity and outages are per region. */
-export function isFailoverable(failure: UpstreamFailure): boolean {
+function isFailoverable(failure: UpstreamFailure): boolean {
   if (failure.kind === "connection") return true;
   return failure.kind === "http" && (failure.status === 429 || failure.status >= 500);
 }
