@@ -39,7 +39,7 @@ describe("Vertex response → contract", () => {
   test("fixture 02: message thought signature kept, usage with Vertex semantics (completion excludes reasoning)", () => {
     const wire = fixture("02_gemini31pro_response_via_proxy_with_thought_signature.json5");
     const res = translate(wire);
-    const signature = wire.choices[0]?.message.extra_content?.google?.thought_signature ?? "";
+    const signature = wire.choices[0]?.message?.extra_content?.google?.thought_signature ?? "";
     // The recorded signature was truncated by its publisher ("...[truncated]..."), so it is not base64: its bytes
     // are kept as UTF-8 rather than dropped.
     assert.equal(Buffer.from(res.choices[0]?.message?.thoughtSignature ?? []).toString("utf8"), signature);
@@ -52,7 +52,7 @@ describe("Vertex response → contract", () => {
 
   test("fixture 04: a generated image in message.audio becomes an image part; content null is no text", () => {
     const wire = fixture("04_gemini3_pro_image_generation_response.json");
-    const audio = wire.choices[0]?.message.audio;
+    const audio = wire.choices[0]?.message?.audio;
     assert.ok(audio);
     audio.data = "iVBORw0KGgo="; // the recorded body has a placeholder
     const res = translate(wire);

@@ -23,13 +23,13 @@ export function fromUpstreamResponse(
 /** A whole response as the one chunk of a stream (a safety block's `content: null` is skipped downstream). */
 export function responseAsChunk(response: WireResponse): WireChunk {
   return {
-    id: response.id,
+    id: response.id ?? null,
     object: "chat.completion.chunk",
-    created: response.created,
-    model: response.model,
-    choices: (response.choices ?? []).map((choice) => ({
-      index: choice.index,
-      finish_reason: choice.finish_reason,
+    created: response.created ?? null,
+    model: response.model ?? null,
+    choices: response.choices.map((choice) => ({
+      ...(choice.index === undefined ? {} : { index: choice.index }),
+      finish_reason: choice.finish_reason ?? null,
       delta: choice.message ?? {},
     })),
     usage: response.usage ?? null,

@@ -71,7 +71,7 @@ export class StreamTranslator {
         }),
       );
     }
-    for (const choice of chunk.choices ?? []) {
+    for (const choice of chunk.choices) {
       const state = this.#choice(choice.index ?? 0);
       if (choice.delta) this.#translateDelta(choice.index ?? 0, state, choice.delta, events);
       if (choice.finish_reason) state.finishReason = choice.finish_reason;

@@ -30,7 +30,7 @@ export class ToolCallAccumulator {
 
   push(fragment: WireToolCallDelta): ToolCallPiece {
     const args = fragment.function?.arguments ?? "";
-    const signature = fragment.extra_content?.google?.thought_signature;
+    const signature = fragment.extra_content?.google?.thought_signature ?? undefined;
     const existing = this.#continues(fragment);
     if (existing !== undefined) {
       const call = this.#calls[existing] as OpenCall;
@@ -39,7 +39,7 @@ export class ToolCallAccumulator {
     }
     const callIndex = this.#calls.length;
     this.#calls.push({ id: fragment.id ?? "", arguments: args, closed: false });
-    if (fragment.index !== undefined) this.#byUpstreamIndex.set(fragment.index, callIndex);
+    if (fragment.index != null) this.#byUpstreamIndex.set(fragment.index, callIndex);
     return {
       callIndex,
       id: fragment.id ?? "",
@@ -51,7 +51,7 @@ export class ToolCallAccumulator {
 
   #continues(fragment: WireToolCallDelta): number | undefined {
     if (!fragment.id) {
-      if (fragment.index !== undefined) return this.#byUpstreamIndex.get(fragment.index);
+      if (fragment.index != null) return this.#byUpstreamIndex.get(fragment.index);
       return this.#calls.length > 0 ? this.#calls.length - 1 : undefined;
     }
     for (let i = this.#calls.length - 1; i >= 0; i--) {

@@ -21,7 +21,7 @@ export function usageFromWire(usage: WireUsage, semantics: UsageSemantics = "ver
     trafficType: usage.extra_properties?.google?.traffic_type ?? "",
   });
   const cached = usage.prompt_tokens_details?.cached_tokens;
-  if (cached !== undefined) out.cachedTokens = cached;
+  if (cached != null) out.cachedTokens = cached;
   return out;
 }
 

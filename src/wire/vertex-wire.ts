@@ -112,64 +112,70 @@ export interface WireRequest {
   google?: WireGoogleOptions;
 }
 
+/*
+ * The answer types below say what upstream/wire-shape.ts checks of every body received: what may be missing or
+ * null in a body that passed the check is optional or nullable here, so the translator reads exactly that.
+ */
+
 export interface WireUsage {
-  prompt_tokens?: number;
+  prompt_tokens?: number | null;
   /** Vertex: excludes reasoning tokens. */
-  completion_tokens?: number;
-  total_tokens?: number;
-  completion_tokens_details?: { reasoning_tokens?: number };
-  prompt_tokens_details?: { cached_tokens?: number };
-  extra_properties?: { google?: { traffic_type?: string } };
+  completion_tokens?: number | null;
+  total_tokens?: number | null;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  extra_properties?: { google?: { traffic_type?: string | null } | null } | null;
+}
+
+/** `extra_content` on an answer: any member may be missing or null. */
+export interface WireAnswerExtra {
+  google?: { thought?: boolean | null; thought_signature?: string | null; mime_type?: string | null } | null;
 }
 
 /** Generated media; Vertex reuses OpenAI's `audio` field for images too. */
 export interface WireGeneratedMedia {
+  /** Base64; required (the check refuses media without it). */
   data: string;
-  extra_content?: WireExtraContent;
+  extra_content?: WireAnswerExtra | null;
 }
 
-export interface WireResponseMessage {
-  role?: string;
-  content?: string | null;
-  tool_calls?: WireToolCall[];
-  extra_content?: WireExtraContent;
-  audio?: WireGeneratedMedia | null;
-}
+/** A whole answer's message: the same shape as a stream's delta. */
+export type WireResponseMessage = WireDelta;
 
 export interface WireResponse {
-  id: string;
-  object: "chat.completion";
-  created: number;
-  model: string;
+  id?: string | null;
+  object?: "chat.completion";
+  created?: number | null;
+  model?: string | null;
   system_fingerprint?: string;
-  choices: { index: number; finish_reason: string | null; logprobs?: null; message: WireResponseMessage }[];
-  usage?: WireUsage;
+  choices: { index?: number; finish_reason?: string | null; logprobs?: null; message?: WireResponseMessage | null }[];
+  usage?: WireUsage | null;
 }
 
 /** A streamed tool-call fragment: Vertex repeats id, type and name on every fragment; `index` is unreliable. */
 export interface WireToolCallDelta {
-  index?: number;
-  id?: string;
+  index?: number | null;
+  id?: string | null;
   type?: "function";
-  function?: { name?: string; arguments?: string };
-  extra_content?: WireExtraContent;
+  function?: { name?: string | null; arguments?: string | null } | null;
+  extra_content?: WireAnswerExtra | null;
 }
 
 export interface WireDelta {
   role?: string;
   content?: string | null;
-  tool_calls?: WireToolCallDelta[];
-  extra_content?: WireExtraContent;
+  tool_calls?: WireToolCallDelta[] | null;
+  extra_content?: WireAnswerExtra | null;
   audio?: WireGeneratedMedia | null;
 }
 
 export interface WireChunk {
-  id: string;
-  object: "chat.completion.chunk";
-  created: number;
-  model: string;
+  id?: string | null;
+  object?: "chat.completion.chunk";
+  created?: number | null;
+  model?: string | null;
   system_fingerprint?: string;
-  choices: { index: number; finish_reason?: string | null; logprobs?: null; delta: WireDelta }[];
+  choices: { index?: number; finish_reason?: string | null; logprobs?: null; delta?: WireDelta | null }[];
   usage?: WireUsage | null;
 }
 
