@@ -57,7 +57,7 @@ export function createRouter(routing: Routing, clientFor: ClientFactory): ModelR
   };
   // Every configured location now (a bad upstream stops start-up); a context cache's region when first needed.
   for (const upstream of routing.upstreams.values()) {
-    for (const location of locationsOf(upstream, "")) client(upstream, location);
+    for (const location of locationsFor(upstream, "")) client(upstream, location);
     if (upstream.kind === "vertex" && upstream.globalOnlyModels.length > 0) client(upstream, "global");
     if (upstream.kind === "openai-compatible") client(upstream, "");
   }
@@ -79,19 +79,15 @@ export function createRouter(routing: Routing, clientFor: ClientFactory): ModelR
       const upstreamModel = rule?.model ?? model;
       switch (upstream.kind) {
         case "vertex": {
-          const cacheLocation = hints.cachedContent ? cachedContentLocation(hints.cachedContent) : undefined;
-          // A context cache lives in one region; a global-only model lives only at global.
-          const locations = cacheLocation
-            ? [cacheLocation]
-            : matchesAny(upstreamModel, upstream.globalOnlyModels)
-              ? ["global"]
-              : upstream.locations;
           return {
             upstreamName: upstream.name,
-            targets: locations.map((location) => ({ location, upstream: client(upstream, location) })),
+            targets: locationsFor(upstream, upstreamModel, hints).map((location) => ({
+              location,
+              upstream: client(upstream, location),
+            })),
             upstreamModel,
             usageSemantics: "vertex",
-            streaming: "stream",
+            streaming: streamingMode(upstream),
             maxRequestBytes: undefined,
             maxTimeoutMs: undefined,
           };
@@ -103,7 +99,7 @@ export function createRouter(routing: Routing, clientFor: ClientFactory): ModelR
             targets: [{ location: upstream.location, upstream: client(upstream, upstream.location) }],
             upstreamModel: upstream.deployedModel,
             usageSemantics: upstream.usageSemantics,
-            streaming: shared ? (upstream.sharedDnsStreaming === "unary" ? "unary" : "reject") : "stream",
+            streaming: streamingMode(upstream),
             maxRequestBytes: shared ? SHARED_DNS_MAX_BYTES : undefined,
             maxTimeoutMs: shared ? SHARED_DNS_TIMEOUT_MS : undefined,
           };
@@ -114,7 +110,7 @@ export function createRouter(routing: Routing, clientFor: ClientFactory): ModelR
             targets: [{ location: "", upstream: client(upstream, "") }],
             upstreamModel,
             usageSemantics: upstream.usageSemantics,
-            streaming: "stream",
+            streaming: streamingMode(upstream),
             maxRequestBytes: undefined,
             maxTimeoutMs: undefined,
           };
@@ -138,18 +134,9 @@ export function createRouter(routing: Routing, clientFor: ClientFactory): ModelR
           name: r.match,
           aliases: r.model === undefined ? (aliasesOf.get(`${r.upstream}\u0000${r.match}`) ?? []) : [],
           upstream: r.upstream,
-          locations: locationsOf(upstream, upstreamModel),
+          locations: locationsFor(upstream, upstreamModel),
           upstreamModel,
-          capabilities: r.capabilities ?? {
-            streaming: !(
-              upstream.kind === "vertex-endpoint" &&
-              upstream.dns === "shared" &&
-              upstream.sharedDnsStreaming === "reject"
-            ),
-            tools: true,
-            mediaInput: upstream.kind === "vertex",
-            thinking: false,
-          },
+          capabilities: r.capabilities ?? defaultCapabilities(upstream),
         });
       });
       return models.sort((a, b) => a.name.localeCompare(b.name));
@@ -157,15 +144,38 @@ export function createRouter(routing: Routing, clientFor: ClientFactory): ModelR
   };
 }
 
-function locationsOf(upstream: Upstream, model: string): string[] {
+/**
+ * Where a model of this upstream is served, in failover order (route and ListModels both ask here): a context
+ * cache lives in one region, a global-only model only at global.
+ */
+function locationsFor(upstream: Upstream, model: string, hints: { cachedContent?: string } = {}): string[] {
   switch (upstream.kind) {
-    case "vertex":
+    case "vertex": {
+      const cacheLocation = hints.cachedContent ? cachedContentLocation(hints.cachedContent) : undefined;
+      if (cacheLocation) return [cacheLocation];
       return matchesAny(model, upstream.globalOnlyModels) ? ["global"] : upstream.locations;
+    }
     case "vertex-endpoint":
       return [upstream.location];
     case "openai-compatible":
       return [];
   }
+}
+
+/** How the upstream streams (route and ListModels' capabilities both ask here). */
+function streamingMode(upstream: Upstream): Route["streaming"] {
+  if (upstream.kind !== "vertex-endpoint" || upstream.dns !== "shared") return "stream";
+  return upstream.sharedDnsStreaming === "unary" ? "unary" : "reject";
+}
+
+/** What a route can do when the routing file does not say. */
+function defaultCapabilities(upstream: Upstream) {
+  return {
+    streaming: streamingMode(upstream) !== "reject",
+    tools: true,
+    mediaInput: upstream.kind === "vertex",
+    thinking: false,
+  };
 }
 
 export function matchesAny(model: string, patterns: readonly string[]): boolean {

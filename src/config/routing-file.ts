@@ -2,7 +2,7 @@
  * Reads the routing file (YAML or JSON): upstreams and routes. Every mistake stops start-up with one message that
  * names the file, the path inside it, and the fix.
  */
-import type { VertexApiVersion } from "../wire/vertex-urls.ts";
+import { LOCATION_PATTERN, type VertexApiVersion } from "../wire/vertex-urls.ts";
 import {
   type Fail,
   failIn,
@@ -29,7 +29,6 @@ import {
 export const EMULATOR_ORIGIN = "emulator";
 
 const UPSTREAM_KINDS = ["vertex", "vertex-endpoint", "openai-compatible"] as const;
-const LOCATION = /^(global|[a-z]+-[a-z]+\d+)$/;
 
 const KEYS: Record<(typeof UPSTREAM_KINDS)[number], string[]> = {
   vertex: ["kind", "project", "locations", "apiVersion", "origin", "credentials", "globalOnlyModels"],
@@ -155,7 +154,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
     if (!Array.isArray(locations) || locations.length === 0)
       fail(`${at}.locations`, "must be a non-empty list such as [us-central1, global]");
     for (const [i, l] of (locations as unknown[]).entries()) {
-      if (typeof l !== "string" || !LOCATION.test(l))
+      if (typeof l !== "string" || !LOCATION_PATTERN.test(l))
         fail(
           `${at}.locations[${i}]`,
           `${JSON.stringify(l)} is not a location; use global or a region like us-central1`,
@@ -177,7 +176,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
     };
   }
   const location = requiredString(node.location, `${at}.location`, fail, "a region like us-central1");
-  if (!LOCATION.test(location) || location === "global")
+  if (!LOCATION_PATTERN.test(location) || location === "global")
     fail(`${at}.location`, `"${location}" is not a region; use one like us-central1`);
   const endpointId = requiredString(node.endpointId, `${at}.endpointId`, fail, "the numeric endpoint id");
   if (!/^\d+$/.test(endpointId))

@@ -14,8 +14,9 @@ export type Credentials =
   /** A fixed token (the built-in emulator). */
   | { type: "static"; token: string };
 
-/** How the upstream counts tokens: Vertex's completion_tokens excludes reasoning, OpenAI's includes it. */
-export type UsageSemantics = "vertex" | "openai";
+import type { UsageSemantics } from "../translate/usage.ts";
+
+export type { UsageSemantics };
 
 export interface VertexUpstream {
   kind: "vertex";

@@ -3,6 +3,8 @@
  * and the line README.md shows for it (a test keeps README's table in step with this one).
  */
 
+import { LOCATION_PATTERN } from "../wire/vertex-urls.ts";
+
 /** How callers may prove who they are (VERTEXCHAT_AUTH): the one list of modes. */
 export const AUTH_MODES = ["none", "api_key", "id_token", "mtls"] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
@@ -96,7 +98,7 @@ export const SETTINGS = {
     default: "global",
     doc: "Vertex location: `global` or a region such as `us-central1`. Gemini 3 previews exist only at `global`.",
     parse(raw: string) {
-      if (!/^(global|[a-z]+-[a-z]+\d+)$/.test(raw)) throw new Error("accepted: global or a region like us-central1");
+      if (!LOCATION_PATTERN.test(raw)) throw new Error("accepted: global or a region like us-central1");
       return raw;
     },
   }),

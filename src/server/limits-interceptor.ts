@@ -3,6 +3,7 @@
  * reports). Beyond a limit the call is refused with RESOURCE_EXHAUSTED and a RetryInfo saying how long to wait.
  */
 import type { Interceptor } from "@connectrpc/connect";
+import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { gatewayError } from "../rpc/error-catalogue.ts";
 import { RPC_INFO } from "../rpc/rpc-info.ts";
 import { CALLER_LIMITS } from "./auth-interceptor.ts";
@@ -13,7 +14,7 @@ export function limitsInterceptor(store: LimitStore): Interceptor {
   return (next) => async (req) => {
     const limits = req.contextValues.get(CALLER_LIMITS);
     const info = req.contextValues.get(RPC_INFO);
-    if (!limits || !info || req.service.typeName !== "vertexchat.v1.ChatService") return next(req);
+    if (!limits || !info || req.service.typeName !== ChatService.typeName) return next(req);
     const caller = info.caller;
     if (limits.requestsPerMinute !== undefined) {
       const wait = await store.takeRequest(caller, limits.requestsPerMinute);

@@ -7,18 +7,14 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Attempt } from "../chat/attempt-runner.ts";
 import type { RpcInfo } from "../rpc/rpc-info.ts";
 import type { RpcObserver } from "./observe-interceptor.ts";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
-export interface UpstreamObservation {
-  upstream: string;
-  location: string;
-  /** The HTTP status, or the failure kind ("connection", "timeout", …). */
-  status: string;
-  seconds: number;
-}
+/** One upstream attempt as the attempt runner reports it (the HTTP status, or the failure kind). */
+type UpstreamObservation = Pick<Attempt, "upstream" | "location" | "status" | "seconds">;
 
 export class Metrics implements RpcObserver {
   readonly registry = new Registry();

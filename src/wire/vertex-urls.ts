@@ -62,3 +62,6 @@ export function cachedContentLocation(name: string): string | undefined {
 /** The path pattern the emulator serves; kept beside the builder so the two cannot disagree. */
 export const VERTEX_CHAT_PATH =
   /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/endpoints\/([^/]+)\/chat\/completions$/;
+
+/** A Vertex location: `global` or a region such as `us-central1` (the one pattern for settings and routing). */
+export const LOCATION_PATTERN = /^(global|[a-z]+-[a-z]+\d+)$/;
