@@ -4,7 +4,7 @@
  * listener, and the admin port with metrics. main.ts and the end-to-end tests both start the gateway through here.
  */
 import type { TLSSocket } from "node:tls";
-import { createContextValues, type Interceptor } from "@connectrpc/connect";
+import { createContextValues, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.ts";
@@ -12,7 +12,7 @@ import { Health } from "../../gen/grpc/health/v1/health_pb.ts";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
 import { ServerReflection as ReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.ts";
 import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
-import { createChatService } from "../chat/chat-service.ts";
+import { type ChatServiceOptions, createChatService } from "../chat/chat-service.ts";
 import { createRouter } from "../chat/model-router.ts";
 import { createRequestValidator } from "../chat/request-validation.ts";
 import { type Callers, loadCallersFile } from "../config/callers-file.ts";
@@ -20,15 +20,16 @@ import type { Config } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
 import { routingFromEnv } from "../config/routing-from-env.ts";
 import { ConfigError } from "../config/settings.ts";
+import type { GoogleTokenSource } from "../upstream/google-token-source.ts";
 import { UpstreamHttp } from "../upstream/lean-fetch.ts";
+import { authInterceptor, PEER_CERTIFICATE } from "./auth/auth-interceptor.ts";
 import { createAuthenticator } from "./auth/caller-auth.ts";
 import { IdTokenVerifier } from "./auth/id-token-verifier.ts";
-import { authInterceptor, PEER_CERTIFICATE } from "./auth-interceptor.ts";
-import { type StreamGauge, streamLimitInterceptor } from "./concurrency-limit.ts";
 import { createHealthService, HealthState, ServingStatus } from "./health.ts";
+import { type StreamGauge, streamLimitInterceptor } from "./limits/concurrency-limit.ts";
 import { type LimitStore, MemoryLimitStore } from "./limits/limit-store.ts";
-import { limitsInterceptor } from "./limits-interceptor.ts";
-import { type Listener, listen } from "./listen.ts";
+import { limitsInterceptor } from "./limits/limits-interceptor.ts";
+import { type Listener, type ListenOptions, listen, type NodeHandler } from "./listen.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
 import { observeHttp, observeInterceptor, refusalGate } from "./observe-interceptor.ts";
 import { createReflectionServices } from "./reflection.ts";
@@ -81,50 +82,24 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   // Tracing and Redis are loaded only when configured: their packages cost memory and start-up time.
   const tracingModule = config.tracing === "on" ? await import("./tracing.ts") : undefined;
   const tracing = tracingModule?.startTracing(config.otlpEndpoint);
+  const streams = streamLimitInterceptor(config.maxConcurrentStreams);
   const metrics = new Metrics(() => streams.gauge.active);
   const gate = new ShutdownGate();
   const limitStore: LimitStore = config.redisUrl
     ? await (await import("./limits/redis-limit-store.ts")).RedisLimitStore.connect(config.redisUrl)
     : new MemoryLimitStore();
 
-  const service = createChatService({
+  const services = gatewayServices(config, {
     router,
-    googleFieldsPlacement: config.googleFieldsPlacement,
-    defaultTimeoutMs: config.defaultTimeoutMs,
-    retry: {
-      maxAttempts: config.retryMaxAttempts,
-      initialBackoffMs: config.retryInitialBackoffMs,
-      maxBackoffMs: config.retryMaxBackoffMs,
-    },
-    streamLimits: { firstChunkTimeoutMs: config.streamFirstChunkTimeoutMs, idleTimeoutMs: config.streamIdleTimeoutMs },
     logger,
     onUpstreamAttempt: (attempt) => metrics.upstreamAttempt(attempt),
     stopSignal: gate.stopSignal,
   });
-  const served = [ChatService.typeName, Health.typeName];
-  const health = new HealthState(served);
-  const reflection =
-    config.reflection === "on"
-      ? createReflectionServices(
-          // The error details file too, so that tools can decode the details of our errors.
-          [ChatService.file, Health.file, ReflectionV1.file, ReflectionV1alpha.file, file_google_rpc_error_details],
-          [...served, ReflectionV1.typeName, ReflectionV1alpha.typeName],
-        )
-      : undefined;
-  const streams = streamLimitInterceptor(config.maxConcurrentStreams);
-  const idTokens = config.auth.includes("id_token")
-    ? new IdTokenVerifier({ certsUrl: config.idTokenCertsUrl, audience: config.idTokenAudience })
-    : undefined;
   const interceptors: Interceptor[] = [
     observeInterceptor(logger, metrics),
     gate.interceptor,
     ...(tracingModule ? [tracingModule.tracingInterceptor()] : []),
-    authInterceptor({
-      authenticator: createAuthenticator(config.auth, callers, idTokens),
-      openServices: config.openServices,
-      defaultLimits: callers.defaultLimits,
-    }),
-    limitsInterceptor(limitStore),
+    ...callerInterceptors(config, callers, limitStore),
     streams.interceptor,
     validationInterceptor(
       createRequestValidator({
@@ -133,51 +108,11 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       }),
     ),
   ];
-  const httpCalls = observeHttp(logger, metrics);
-  const handler = httpCalls.wrap(
-    connectNodeAdapter({
-      routes: (r) => {
-        r.service(ChatService, service);
-        r.service(Health, createHealthService(health));
-        if (reflection) {
-          r.service(ReflectionV1, reflection.v1);
-          r.service(ReflectionV1alpha, reflection.v1alpha);
-        }
-      },
-      interceptors,
-      requestGate: refusalGate(logger, metrics),
-      jsonOptions: { ignoreUnknownFields: config.unknownJsonFields === "ignore" },
-      readMaxBytes: config.maxRequestBytes,
-      contextValues: (req) => {
-        const values = createContextValues();
-        httpCalls.attach(req, values);
-        const socket = req.socket as TLSSocket;
-        if (typeof socket.getPeerCertificate === "function") {
-          const cert = socket.getPeerCertificate();
-          if (cert && Object.keys(cert).length > 0) {
-            values.set(PEER_CERTIFICATE, { authorized: socket.authorized, subjectCommonName: cert.subject?.CN });
-          }
-        }
-        return values;
-      },
-    }),
-  );
+  const handler = connectHandler(config, services, interceptors, logger, metrics);
   const listener: Listener = await bindOrExplain(
     "VERTEXCHAT_LISTEN",
     config.listen,
-    listen(handler, {
-      host: config.listen.host,
-      port: config.listen.port,
-      ...(config.tlsCert
-        ? {
-            tls: {
-              certFile: config.tlsCert,
-              keyFile: config.tlsKey,
-              ...(config.tlsClientCa ? { clientCaFile: config.tlsClientCa } : {}),
-            },
-          }
-        : {}),
-    }),
+    listen(handler, { host: config.listen.host, port: config.listen.port, ...tlsOptions(config) }),
   );
   const admin = config.adminListen
     ? await bindOrExplain(
@@ -186,17 +121,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         serveMetrics(metrics, config.adminListen.host, config.adminListen.port),
       )
     : undefined;
-  // The server is SERVING once it listens; ChatService also needs Google credentials it can use (readiness).
-  let lifecycle: ServingStatus = ServingStatus.SERVING;
-  const refreshHealth = () => {
-    const credentialsUsable = clients.googleCredentials.every((source) => source.usable);
-    for (const service of health.all().keys()) {
-      const needsCredentials = service === ChatService.typeName && !credentialsUsable;
-      health.set(service, needsCredentials ? ServingStatus.NOT_SERVING : lifecycle);
-    }
-  };
-  for (const source of clients.googleCredentials) source.onChange(refreshHealth);
-  refreshHealth();
+  const readiness = watchReadiness(services.health, clients.googleCredentials);
   logger.info(
     {
       url: listener.url,
@@ -210,11 +135,11 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     "vertexchat listening",
   );
 
+  /** The shutdown sequence: refuse, drain, stop, let statuses out, then close what the gateway owns, in order. */
   let stopping: Promise<boolean> | undefined;
   const shutdown = (graceMs: number) => {
     stopping ??= (async () => {
-      lifecycle = ServingStatus.NOT_SERVING;
-      refreshHealth();
+      readiness.stopServing();
       for (const source of clients.googleCredentials) source.close();
       gate.drain();
       listener.stopAccepting();
@@ -237,10 +162,132 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     url: listener.url,
     adminUrl: admin?.url,
     streams: streams.gauge,
-    health,
+    health: services.health,
     shutdown,
     close: async () => {
       await shutdown(0);
+    },
+  };
+}
+
+interface GatewayServices {
+  chat: ServiceImpl<typeof ChatService>;
+  health: HealthState;
+  reflection: ReturnType<typeof createReflectionServices> | undefined;
+}
+
+/** The services served: chat, health (for every service served) and, when on, reflection. */
+function gatewayServices(
+  config: Config,
+  parts: Pick<ChatServiceOptions, "router" | "logger" | "onUpstreamAttempt" | "stopSignal">,
+): GatewayServices {
+  const chat = createChatService({
+    ...parts,
+    googleFieldsPlacement: config.googleFieldsPlacement,
+    defaultTimeoutMs: config.defaultTimeoutMs,
+    retry: {
+      maxAttempts: config.retryMaxAttempts,
+      initialBackoffMs: config.retryInitialBackoffMs,
+      maxBackoffMs: config.retryMaxBackoffMs,
+    },
+    streamLimits: { firstChunkTimeoutMs: config.streamFirstChunkTimeoutMs, idleTimeoutMs: config.streamIdleTimeoutMs },
+  });
+  const served = [ChatService.typeName, Health.typeName];
+  const reflection =
+    config.reflection === "on"
+      ? createReflectionServices(
+          // The error details file too, so that tools can decode the details of our errors.
+          [ChatService.file, Health.file, ReflectionV1.file, ReflectionV1alpha.file, file_google_rpc_error_details],
+          [...served, ReflectionV1.typeName, ReflectionV1alpha.typeName],
+        )
+      : undefined;
+  return { chat, health: new HealthState(served), reflection };
+}
+
+/** Who is calling, and what they may still spend: caller auth, then per-caller limits. */
+function callerInterceptors(config: Config, callers: Callers, limitStore: LimitStore): Interceptor[] {
+  const idTokens = config.auth.includes("id_token")
+    ? new IdTokenVerifier({ certsUrl: config.idTokenCertsUrl, audience: config.idTokenAudience })
+    : undefined;
+  return [
+    authInterceptor({
+      authenticator: createAuthenticator(config.auth, callers, idTokens),
+      openServices: config.openServices,
+      defaultLimits: callers.defaultLimits,
+    }),
+    limitsInterceptor(limitStore),
+  ];
+}
+
+/** The Node request handler: Connect's adapter over the services, with refusals before any RPC observed too. */
+function connectHandler(
+  config: Config,
+  services: GatewayServices,
+  interceptors: Interceptor[],
+  logger: Logger,
+  metrics: Metrics,
+): NodeHandler {
+  const httpCalls = observeHttp(logger, metrics);
+  return httpCalls.wrap(
+    connectNodeAdapter({
+      routes: (r) => {
+        r.service(ChatService, services.chat);
+        r.service(Health, createHealthService(services.health));
+        if (services.reflection) {
+          r.service(ReflectionV1, services.reflection.v1);
+          r.service(ReflectionV1alpha, services.reflection.v1alpha);
+        }
+      },
+      interceptors,
+      requestGate: refusalGate(logger, metrics),
+      jsonOptions: { ignoreUnknownFields: config.unknownJsonFields === "ignore" },
+      readMaxBytes: config.maxRequestBytes,
+      contextValues: (req) => {
+        const values = createContextValues();
+        httpCalls.attach(req, values);
+        const socket = req.socket as TLSSocket;
+        if (typeof socket.getPeerCertificate === "function") {
+          const cert = socket.getPeerCertificate();
+          if (cert && Object.keys(cert).length > 0) {
+            values.set(PEER_CERTIFICATE, { authorized: socket.authorized, subjectCommonName: cert.subject?.CN });
+          }
+        }
+        return values;
+      },
+    }),
+  );
+}
+
+function tlsOptions(config: Config): Pick<ListenOptions, "tls"> {
+  if (!config.tlsCert) return {};
+  return {
+    tls: {
+      certFile: config.tlsCert,
+      keyFile: config.tlsKey,
+      ...(config.tlsClientCa ? { clientCaFile: config.tlsClientCa } : {}),
+    },
+  };
+}
+
+/**
+ * Health: SERVING once listening; ChatService also needs Google credentials it can use (readiness), so it follows
+ * the token sources; everything goes NOT_SERVING when shutdown begins.
+ */
+function watchReadiness(health: HealthState, credentials: GoogleTokenSource[]): { stopServing(): void } {
+  let lifecycle: ServingStatus = ServingStatus.SERVING;
+  const refresh = () => {
+    const credentialsUsable = credentials.every((source) => source.usable);
+    for (const service of health.all().keys()) {
+      const needsCredentials = service === ChatService.typeName && !credentialsUsable;
+      health.set(service, needsCredentials ? ServingStatus.NOT_SERVING : lifecycle);
+    }
+  };
+  for (const source of credentials) source.onChange(refresh);
+  refresh();
+  return {
+    stopServing() {
+      lifecycle = ServingStatus.NOT_SERVING;
+      refresh();
     },
   };
 }

@@ -3,9 +3,9 @@
  * RetryInfo instead of queueing behind streams that may last minutes.
  */
 import type { Interceptor } from "@connectrpc/connect";
-import { gatewayError } from "../rpc/error-catalogue.ts";
-import { RPC_INFO } from "../rpc/rpc-info.ts";
-import { whenCallEnds } from "./interceptor-utils.ts";
+import { gatewayError } from "../../rpc/error-catalogue.ts";
+import { RPC_INFO } from "../../rpc/rpc-info.ts";
+import { whenCallEnds } from "../interceptor-utils.ts";
 
 export interface StreamGauge {
   /** Streams open now. */

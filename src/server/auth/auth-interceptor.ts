@@ -3,12 +3,12 @@
  * or model it is not allowed → PERMISSION_DENIED. Open services (health, reflection by default) skip both.
  */
 import { type ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
-import { matchesAny } from "../chat/model-router.ts";
-import type { Caller, CallerLimits } from "../config/callers-file.ts";
-import { gatewayError } from "../rpc/error-catalogue.ts";
-import { RPC_INFO } from "../rpc/rpc-info.ts";
-import type { CallerAuthenticator, PeerCertificate } from "./auth/caller-auth.ts";
-import { readRequestMessage } from "./interceptor-utils.ts";
+import { matchesAny } from "../../chat/model-router.ts";
+import type { Caller, CallerLimits } from "../../config/callers-file.ts";
+import { gatewayError } from "../../rpc/error-catalogue.ts";
+import { RPC_INFO } from "../../rpc/rpc-info.ts";
+import { readRequestMessage } from "../interceptor-utils.ts";
+import type { CallerAuthenticator, PeerCertificate } from "./caller-auth.ts";
 
 /** The TLS client certificate of the connection, set by the server from the socket. */
 export const PEER_CERTIFICATE = createContextKey<PeerCertificate | undefined>(undefined, { description: "TLS peer" });

@@ -3,12 +3,12 @@
  * reports). Beyond a limit the call is refused with RESOURCE_EXHAUSTED and a RetryInfo saying how long to wait.
  */
 import type { Interceptor } from "@connectrpc/connect";
-import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
-import { gatewayError } from "../rpc/error-catalogue.ts";
-import { RPC_INFO } from "../rpc/rpc-info.ts";
-import { CALLER_LIMITS } from "./auth-interceptor.ts";
-import { whenCallEnds } from "./interceptor-utils.ts";
-import type { LimitStore } from "./limits/limit-store.ts";
+import { ChatService } from "../../../gen/vertexchat/v1/chat_service_pb.ts";
+import { gatewayError } from "../../rpc/error-catalogue.ts";
+import { RPC_INFO } from "../../rpc/rpc-info.ts";
+import { CALLER_LIMITS } from "../auth/auth-interceptor.ts";
+import { whenCallEnds } from "../interceptor-utils.ts";
+import type { LimitStore } from "./limit-store.ts";
 
 export function limitsInterceptor(store: LimitStore): Interceptor {
   return (next) => async (req) => {
