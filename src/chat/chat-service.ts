@@ -7,6 +7,8 @@ import { create } from "@bufbuild/protobuf";
 import { ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import {
+  type ChatCompletionRequest,
+  type ChatCompletionResponse,
   type ChatCompletionStreamResponse,
   type ChatService,
   ListModelsResponseSchema,
@@ -54,142 +56,152 @@ const SERVED_BY_HEADERS = {
 } as const;
 
 export function createChatService(opts: ChatServiceOptions): ServiceImpl<typeof ChatService> {
-  const planSettings: PlanSettings = { ...opts, defaultThoughtMarker: GATEWAY_THOUGHT_MARKER };
-
-  /** The upstream side of one call: its abort (caller, deadline, gateway stop) and its attempts. */
-  function startCall(plan: CallPlan, ctx: HandlerContext) {
-    const abort = linkedAbort([ctx.signal, opts.stopSignal]);
-    const call: UpstreamCall = {
-      signal: abort.signal,
-      timeoutMs: plan.timeoutMs,
-      traceContext: ctx.values.get(TRACE_CONTEXT),
-    };
-    const info = ctx.values.get(RPC_INFO);
-    const attempts = new AttemptRunner(plan, call, {
-      retry: opts.retry,
-      logger: opts.logger,
-      signal: ctx.signal,
-      observe: (attempt) => {
-        if (info) recordAttempt(info, attempt);
-        opts.onUpstreamAttempt?.(attempt);
-      },
-    });
-    return { attempts, release: abort.release };
-  }
-
-  function fail(err: unknown, plan: CallPlan, attempts: AttemptRunner, ctx: HandlerContext): ConnectError {
-    if (opts.stopSignal?.aborted && !ctx.signal.aborted) {
-      return shuttingDown();
-    }
-    if (err instanceof ConnectError) return err;
-    const context: FailureContext = {
-      upstream: plan.route.upstreamName,
-      model: plan.route.upstreamModel ?? "",
-      location: attempts.target.location,
-    };
-    if (err instanceof IncompleteStreamError) {
-      return upstreamFailureToConnectError({ kind: "stream", message: err.message }, context);
-    }
-    if (!(err instanceof UpstreamError)) {
-      opts.logger.error({ err }, "unexpected error in a chat call");
-      return gatewayError(
-        "GATEWAY_INTERNAL",
-        `the gateway failed: ${err instanceof Error ? err.message : String(err)}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    // A cancelled caller is told CANCELED and an expired deadline DEADLINE_EXCEEDED, whatever fetch reported.
-    const { failure } = err;
-    if ((ctx.signal.aborted && failure.kind !== "http") || failure.kind === "aborted") {
-      const reason: unknown = ctx.signal.reason;
-      if (reason instanceof ConnectError) return withErrorInfo(reason);
-      return gatewayError("CANCELLED", "the call was cancelled");
-    }
-    return upstreamFailureToConnectError(failure, context);
-  }
-
+  const settings: PlanSettings = { ...opts, defaultThoughtMarker: GATEWAY_THOUGHT_MARKER };
   return {
-    async createChatCompletion(req, ctx) {
-      const plan = planCall(req, ctx.timeoutMs(), planSettings);
-      const { attempts, release } = startCall(plan, ctx);
-      try {
-        const response = await attempts.run((target, call) =>
-          target.upstream.complete(plan.upstreamRequest.body, call),
-        );
-        const servedBy = servedByOf(plan.route, attempts.target);
-        setServedByHeaders(ctx.responseHeader, servedBy);
-        const result = fromUpstreamResponse(response, {
-          thoughtMarker: plan.upstreamRequest.thoughtMarker,
-          servedBy,
-          usageSemantics: plan.route.usageSemantics,
-        });
-        recordUsage(ctx, result.usage);
-        return result;
-      } catch (err) {
-        throw fail(err, plan, attempts, ctx);
-      } finally {
-        release();
-      }
-    },
-
-    async *streamChatCompletion(req, ctx): AsyncGenerator<ChatCompletionStreamResponse> {
-      const started = performance.now();
-      const plan = planCall(req, ctx.timeoutMs(), planSettings);
-      const { route, upstreamRequest } = plan;
-      if (route.streaming === "reject") {
-        throw gatewayError(
-          "ENDPOINT_CANNOT_STREAM",
-          `model ${JSON.stringify(req.model)} is served by ${route.upstreamName}, a shared-DNS Model Garden endpoint, which cannot stream; call CreateChatCompletion, or deploy the model behind a dedicated endpoint`,
-          { metadata: { upstream: route.upstreamName, model: req.model } },
-        );
-      }
-      const { attempts, release } = startCall(plan, ctx);
-      try {
-        let batches: AsyncIterator<WireChunk[]> | undefined;
-        let first: IteratorResult<WireChunk[]>;
-        if (route.streaming === "unary") {
-          // The documented fallback for endpoints that cannot stream: one unary call, delivered as one chunk.
-          const response = await attempts.run((target, call) => target.upstream.complete(upstreamRequest.body, call));
-          first = { done: false, value: [responseAsChunk(response)] };
-        } else {
-          // The first chunk is awaited inside the retries: until it is forwarded, nothing has reached the caller.
-          ({ batches, first } = await attempts.run(async (target, call) => {
-            const opened = await target.upstream.stream(upstreamRequest.body, call, opts.streamLimits);
-            const iterator = opened[Symbol.asyncIterator]();
-            return { batches: iterator, first: await iterator.next() };
-          }));
-        }
-        const servedBy = servedByOf(route, attempts.target);
-        setServedByHeaders(ctx.responseHeader, servedBy);
-        const translator = new StreamTranslator({
-          thoughtMarker: upstreamRequest.thoughtMarker,
-          servedBy,
-          usageSemantics: route.usageSemantics,
-          wholeResponse: route.streaming === "unary",
-        });
-        const info = ctx.values.get(RPC_INFO);
-        if (info) info.timeToFirstTokenMs = performance.now() - started;
-        // What arrived together goes out together: consecutive text of a batch is one message (see pushBatch).
-        for (let next = first; !next.done; next = batches ? await batches.next() : { done: true, value: undefined }) {
-          yield* translator.pushBatch(next.value);
-        }
-        for (const event of translator.finish()) {
-          if (event.event.case === "finished") recordUsage(ctx, event.event.value.usage);
-          yield event;
-        }
-      } catch (err) {
-        throw fail(err, plan, attempts, ctx);
-      } finally {
-        release();
-      }
-    },
-
-    listModels() {
-      return create(ListModelsResponseSchema, { models: opts.router.catalog() });
-    },
+    createChatCompletion: (req, ctx) => createCompletion(opts, settings, req, ctx),
+    streamChatCompletion: (req, ctx) => streamCompletion(opts, settings, req, ctx),
+    listModels: () => create(ListModelsResponseSchema, { models: opts.router.catalog() }),
   };
+}
+
+async function createCompletion(
+  opts: ChatServiceOptions,
+  settings: PlanSettings,
+  req: ChatCompletionRequest,
+  ctx: HandlerContext,
+): Promise<ChatCompletionResponse> {
+  const plan = planCall(req, ctx.timeoutMs(), settings);
+  const { attempts, release } = startCall(opts, plan, ctx);
+  try {
+    const response = await attempts.run((target, call) => target.upstream.complete(plan.upstreamRequest.body, call));
+    const servedBy = servedByOf(plan.route, attempts.target);
+    setServedByHeaders(ctx.responseHeader, servedBy);
+    const result = fromUpstreamResponse(response, {
+      thoughtMarker: plan.upstreamRequest.thoughtMarker,
+      servedBy,
+      usageSemantics: plan.route.usageSemantics,
+    });
+    recordUsage(ctx, result.usage);
+    return result;
+  } catch (err) {
+    throw fail(opts, err, plan, attempts, ctx);
+  } finally {
+    release();
+  }
+}
+
+async function* streamCompletion(
+  opts: ChatServiceOptions,
+  settings: PlanSettings,
+  req: ChatCompletionRequest,
+  ctx: HandlerContext,
+): AsyncGenerator<ChatCompletionStreamResponse> {
+  const started = performance.now();
+  const plan = planCall(req, ctx.timeoutMs(), settings);
+  const { route, upstreamRequest } = plan;
+  if (route.streaming === "reject") {
+    throw gatewayError(
+      "ENDPOINT_CANNOT_STREAM",
+      `model ${JSON.stringify(req.model)} is served by ${route.upstreamName}, a shared-DNS Model Garden endpoint, which cannot stream; call CreateChatCompletion, or deploy the model behind a dedicated endpoint`,
+      { metadata: { upstream: route.upstreamName, model: req.model } },
+    );
+  }
+  const { attempts, release } = startCall(opts, plan, ctx);
+  try {
+    let batches: AsyncIterator<WireChunk[]> | undefined;
+    let first: IteratorResult<WireChunk[]>;
+    if (route.streaming === "unary") {
+      // The documented fallback for endpoints that cannot stream: one unary call, delivered as one chunk.
+      const response = await attempts.run((target, call) => target.upstream.complete(upstreamRequest.body, call));
+      first = { done: false, value: [responseAsChunk(response)] };
+    } else {
+      // The first chunk is awaited inside the retries: until it is forwarded, nothing has reached the caller.
+      ({ batches, first } = await attempts.run(async (target, call) => {
+        const opened = await target.upstream.stream(upstreamRequest.body, call, opts.streamLimits);
+        const iterator = opened[Symbol.asyncIterator]();
+        return { batches: iterator, first: await iterator.next() };
+      }));
+    }
+    const servedBy = servedByOf(route, attempts.target);
+    setServedByHeaders(ctx.responseHeader, servedBy);
+    const translator = new StreamTranslator({
+      thoughtMarker: upstreamRequest.thoughtMarker,
+      servedBy,
+      usageSemantics: route.usageSemantics,
+      wholeResponse: route.streaming === "unary",
+    });
+    const info = ctx.values.get(RPC_INFO);
+    if (info) info.timeToFirstTokenMs = performance.now() - started;
+    // What arrived together goes out together: consecutive text of a batch is one message (see pushBatch).
+    for (let next = first; !next.done; next = batches ? await batches.next() : { done: true, value: undefined }) {
+      yield* translator.pushBatch(next.value);
+    }
+    for (const event of translator.finish()) {
+      if (event.event.case === "finished") recordUsage(ctx, event.event.value.usage);
+      yield event;
+    }
+  } catch (err) {
+    throw fail(opts, err, plan, attempts, ctx);
+  } finally {
+    release();
+  }
+}
+
+/** The upstream side of one call: its abort (caller, deadline, gateway stop) and its attempts. */
+function startCall(opts: ChatServiceOptions, plan: CallPlan, ctx: HandlerContext) {
+  const abort = linkedAbort([ctx.signal, opts.stopSignal]);
+  const call: UpstreamCall = {
+    signal: abort.signal,
+    timeoutMs: plan.timeoutMs,
+    traceContext: ctx.values.get(TRACE_CONTEXT),
+  };
+  const info = ctx.values.get(RPC_INFO);
+  const attempts = new AttemptRunner(plan, call, {
+    retry: opts.retry,
+    logger: opts.logger,
+    signal: ctx.signal,
+    observe: (attempt) => {
+      if (info) recordAttempt(info, attempt);
+      opts.onUpstreamAttempt?.(attempt);
+    },
+  });
+  return { attempts, release: abort.release };
+}
+
+/** The caller's error for whatever ended a call. */
+function fail(
+  opts: ChatServiceOptions,
+  err: unknown,
+  plan: CallPlan,
+  attempts: AttemptRunner,
+  ctx: HandlerContext,
+): ConnectError {
+  if (opts.stopSignal?.aborted && !ctx.signal.aborted) {
+    return shuttingDown();
+  }
+  if (err instanceof ConnectError) return err;
+  const context: FailureContext = {
+    upstream: plan.route.upstreamName,
+    model: plan.route.upstreamModel ?? "",
+    location: attempts.target.location,
+  };
+  if (err instanceof IncompleteStreamError) {
+    return upstreamFailureToConnectError({ kind: "stream", message: err.message }, context);
+  }
+  if (!(err instanceof UpstreamError)) {
+    opts.logger.error({ err }, "unexpected error in a chat call");
+    return gatewayError("GATEWAY_INTERNAL", `the gateway failed: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  // A cancelled caller is told CANCELED and an expired deadline DEADLINE_EXCEEDED, whatever fetch reported.
+  const { failure } = err;
+  if ((ctx.signal.aborted && failure.kind !== "http") || failure.kind === "aborted") {
+    const reason: unknown = ctx.signal.reason;
+    if (reason instanceof ConnectError) return withErrorInfo(reason);
+    return gatewayError("CANCELLED", "the call was cancelled");
+  }
+  return upstreamFailureToConnectError(failure, context);
 }
 
 /** Where the call was served: the route's upstream and model, the location of the attempt that answered. */

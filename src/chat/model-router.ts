@@ -117,31 +117,34 @@ export function createRouter(routing: Routing, clientFor: ClientFactory): ModelR
       }
     },
 
-    catalog() {
-      const aliasesOf = new Map<string, string[]>();
-      for (const r of routing.routes) {
-        if (r.model === undefined) continue;
-        const key = `${r.upstream}\u0000${r.model}`;
-        aliasesOf.set(key, [...(aliasesOf.get(key) ?? []), r.match]);
-      }
-      const models = routing.routes.map((r) => {
-        const upstream = routing.upstreams.get(r.upstream) as Upstream;
-        const upstreamModel =
-          upstream.kind === "vertex-endpoint"
-            ? (upstream.deployedModel ?? "")
-            : (r.model ?? (r.match.endsWith("*") ? "" : r.match));
-        return create(ModelSchema, {
-          name: r.match,
-          aliases: r.model === undefined ? (aliasesOf.get(`${r.upstream}\u0000${r.match}`) ?? []) : [],
-          upstream: r.upstream,
-          locations: locationsFor(upstream, upstreamModel),
-          upstreamModel,
-          capabilities: r.capabilities ?? defaultCapabilities(upstream),
-        });
-      });
-      return models.sort((a, b) => a.name.localeCompare(b.name));
-    },
+    catalog: () => catalogOf(routing),
   };
+}
+
+/** ListModels: every route, with what routing will do for it (locations, streaming) and its aliases. */
+function catalogOf(routing: Routing): Model[] {
+  const aliasesOf = new Map<string, string[]>();
+  for (const r of routing.routes) {
+    if (r.model === undefined) continue;
+    const key = `${r.upstream}\u0000${r.model}`;
+    aliasesOf.set(key, [...(aliasesOf.get(key) ?? []), r.match]);
+  }
+  const models = routing.routes.map((r) => {
+    const upstream = routing.upstreams.get(r.upstream) as Upstream;
+    const upstreamModel =
+      upstream.kind === "vertex-endpoint"
+        ? (upstream.deployedModel ?? "")
+        : (r.model ?? (r.match.endsWith("*") ? "" : r.match));
+    return create(ModelSchema, {
+      name: r.match,
+      aliases: r.model === undefined ? (aliasesOf.get(`${r.upstream}\u0000${r.match}`) ?? []) : [],
+      upstream: r.upstream,
+      locations: locationsFor(upstream, upstreamModel),
+      upstreamModel,
+      capabilities: r.capabilities ?? defaultCapabilities(upstream),
+    });
+  });
+  return models.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**

@@ -135,29 +135,19 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     "vertexchat listening",
   );
 
-  /** The shutdown sequence: refuse, drain, stop, let statuses out, then close what the gateway owns, in order. */
-  let stopping: Promise<boolean> | undefined;
-  const shutdown = (graceMs: number) => {
-    stopping ??= (async () => {
-      readiness.stopServing();
-      for (const source of clients.googleCredentials) source.close();
-      gate.drain();
-      listener.stopAccepting();
-      const finished = await gate.waitIdle(graceMs);
-      if (!finished)
-        logger.warn({ in_flight: gate.inFlight, grace_ms: graceMs }, "grace period over; ending calls in flight");
-      gate.stop();
-      // The ended calls write their status before the connections go (a health Watch never ends by itself).
-      await listener.responsesWritten(1000, (path) => path.endsWith(`/${Health.typeName}/Watch`));
-      await listener.close();
-      await upstreamHttp.close();
-      await admin?.close();
-      await limitStore.close();
-      await tracing?.shutdown();
-      return finished;
-    })();
-    return stopping;
-  };
+  const shutdown = shutdownSequence({
+    logger,
+    readiness,
+    credentials: clients.googleCredentials,
+    gate,
+    listener,
+    owned: [
+      upstreamHttp,
+      ...(admin ? [admin] : []),
+      limitStore,
+      ...(tracing ? [{ close: () => tracing.shutdown() }] : []),
+    ],
+  });
   return {
     url: listener.url,
     adminUrl: admin?.url,
@@ -167,6 +157,41 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     close: async () => {
       await shutdown(0);
     },
+  };
+}
+
+/**
+ * The shutdown sequence, once however often asked: NOT_SERVING and no new calls, calls in flight get the grace
+ * period, then are ended; their statuses are written out; then the connections and what the gateway owns close,
+ * in order. Resolves with whether every call finished in time.
+ */
+function shutdownSequence(parts: {
+  logger: Logger;
+  readiness: { stopServing(): void };
+  credentials: GoogleTokenSource[];
+  gate: ShutdownGate;
+  listener: Listener;
+  owned: { close(): Promise<unknown> }[];
+}): (graceMs: number) => Promise<boolean> {
+  const { logger, gate, listener } = parts;
+  let stopping: Promise<boolean> | undefined;
+  return (graceMs) => {
+    stopping ??= (async () => {
+      parts.readiness.stopServing();
+      for (const source of parts.credentials) source.close();
+      gate.drain();
+      listener.stopAccepting();
+      const finished = await gate.waitIdle(graceMs);
+      if (!finished)
+        logger.warn({ in_flight: gate.inFlight, grace_ms: graceMs }, "grace period over; ending calls in flight");
+      gate.stop();
+      // The ended calls write their status before the connections go (a health Watch never ends by itself).
+      await listener.responsesWritten(1000, (path) => path.endsWith(`/${Health.typeName}/Watch`));
+      await listener.close();
+      for (const part of parts.owned) await part.close();
+      return finished;
+    })();
+    return stopping;
   };
 }
 
