@@ -4,6 +4,7 @@
  */
 import type { Config } from "./load-config.ts";
 import { type Credentials, DEFAULT_GLOBAL_ONLY_MODELS, type RouteRule, type Routing } from "./routing.ts";
+import { EMULATOR_ORIGIN } from "./routing-file.ts";
 
 /** Publishers whose models Vertex serves on the shared `openapi` endpoint. */
 const VERTEX_PUBLISHER_PATTERNS = ["google/*", "meta/*", "mistralai/*", "xai/*", "deepseek-ai/*", "qwen/*", "openai/*"];
@@ -20,8 +21,12 @@ const KNOWN_GEMINI_MODELS = [
   "google/gemini-3.1-pro-preview",
 ];
 
-export function routingFromEnv(config: Config, emulator: { origin: string; token: string } | undefined): Routing {
-  const credentials: Credentials = emulator ? { type: "static", token: emulator.token } : { type: "adc" };
+/**
+ * `useEmulator`: the built-in emulator runs, so the upstream is `origin: emulator`, which upstream-clients.ts (the
+ * one place that knows the emulator's address and token) turns into the emulator's base URL and credentials.
+ */
+export function routingFromEnv(config: Config, useEmulator: boolean): Routing {
+  const credentials: Credentials = { type: "adc" };
   const route = (match: string): RouteRule => ({
     match,
     upstream: "vertex",
@@ -41,7 +46,7 @@ export function routingFromEnv(config: Config, emulator: { origin: string; token
           project: config.project || "local-project",
           locations: [config.location],
           apiVersion: config.apiVersion,
-          origin: emulator?.origin ?? (config.vertexOrigin || undefined),
+          origin: useEmulator ? EMULATOR_ORIGIN : config.vertexOrigin || undefined,
           credentials,
           globalOnlyModels: DEFAULT_GLOBAL_ONLY_MODELS,
         },

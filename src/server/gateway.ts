@@ -64,7 +64,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const { logger } = deps;
   const routing = config.routingFile
     ? loadRoutingFile(config.routingFile, process.env)
-    : routingFromEnv(config, deps.emulator);
+    : routingFromEnv(config, deps.emulator !== undefined);
   // The upstream connection pool belongs to this gateway and closes with it.
   const upstreamHttp = new UpstreamHttp();
   const clients = upstreamClients(
