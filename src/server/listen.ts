@@ -60,41 +60,14 @@ export async function listen(appHandler: NodeHandler, opts: ListenOptions): Prom
   };
   const sockets = new Set<Socket>();
   const sessions = new Set<http2.Http2Session>();
-  let server: net.Server;
-  let closeIdleHttp1: () => void;
   const track = (h2: http2.Http2Server | http2.Http2SecureServer) =>
     h2.on("session", (session: http2.Http2Session) => {
       sessions.add(session);
       session.once("close", () => sessions.delete(session));
     });
-  if (opts.tls) {
-    const secure = http2.createSecureServer(
-      {
-        cert: readFileSync(opts.tls.certFile),
-        key: readFileSync(opts.tls.keyFile),
-        allowHTTP1: true,
-        ...(opts.tls.clientCaFile
-          ? { ca: readFileSync(opts.tls.clientCaFile), requestCert: true, rejectUnauthorized: false }
-          : {}),
-      },
-      handler,
-    );
-    track(secure);
-    server = secure;
-    closeIdleHttp1 = () => {
-      for (const socket of sockets)
-        if (!(socket as { _httpMessage?: unknown })._httpMessage && !socket.writableLength) socket.end();
-    };
-  } else {
-    const h2 = http2.createServer({}, handler);
-    const h1 = http.createServer(handler);
-    h1.keepAliveTimeout = 65_000;
-    track(h2);
-    server = net.createServer((socket) => routeByPreface(socket, h1, h2));
-    closeIdleHttp1 = () => {
-      h1.closeIdleConnections();
-    };
-  }
+  const { server, closeIdleHttp1 } = opts.tls
+    ? tlsServer(handler, opts.tls, track, sockets)
+    : cleartextServer(handler, track);
   server.on("connection", (socket: Socket) => {
     // Streams write many small frames: with Nagle's algorithm each one waits for the previous one's (delayed) ACK,
     // up to 40 ms between chunks (measured). A plain net.Server does not turn it off as http.Server would.
@@ -141,6 +114,42 @@ export async function listen(appHandler: NodeHandler, opts: ListenOptions): Prom
       await closed;
     },
   };
+}
+
+type Track = (h2: http2.Http2Server | http2.Http2SecureServer) => void;
+
+/** TLS: Node's HTTP/2 server negotiates h2 or http/1.1 by ALPN; client certificates are asked for with a CA. */
+function tlsServer(
+  handler: NodeHandler,
+  tls: NonNullable<ListenOptions["tls"]>,
+  track: Track,
+  sockets: Set<Socket>,
+): { server: net.Server; closeIdleHttp1: () => void } {
+  const secure = http2.createSecureServer(
+    {
+      cert: readFileSync(tls.certFile),
+      key: readFileSync(tls.keyFile),
+      allowHTTP1: true,
+      ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
+    },
+    handler,
+  );
+  track(secure);
+  const closeIdleHttp1 = () => {
+    for (const socket of sockets)
+      if (!(socket as { _httpMessage?: unknown })._httpMessage && !socket.writableLength) socket.end();
+  };
+  return { server: secure, closeIdleHttp1 };
+}
+
+/** Cleartext: one TCP server that hands each connection to HTTP/2 or HTTP/1.1 by its first bytes. */
+function cleartextServer(handler: NodeHandler, track: Track): { server: net.Server; closeIdleHttp1: () => void } {
+  const h2 = http2.createServer({}, handler);
+  const h1 = http.createServer(handler);
+  h1.keepAliveTimeout = 65_000;
+  track(h2);
+  const server = net.createServer((socket) => routeByPreface(socket, h1, h2));
+  return { server, closeIdleHttp1: () => h1.closeIdleConnections() };
 }
 
 function routeByPreface(socket: Socket, h1: http.Server, h2: http2.Http2Server): void {
