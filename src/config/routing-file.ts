@@ -117,28 +117,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
   }
   const k = kind as (typeof UPSTREAM_KINDS)[number];
   onlyKeys(node, KEYS[k], at, fail);
-  if (k === "openai-compatible") {
-    const baseUrl = httpUrl(node.baseUrl, `${at}.baseUrl`, fail, "https://api.openai.com/v1");
-    const keyEnv = requiredString(
-      node.apiKeyEnv,
-      `${at}.apiKeyEnv`,
-      fail,
-      "the name of the environment variable that holds the API key",
-    );
-    const key = env[keyEnv];
-    if (!key)
-      fail(
-        `${at}.apiKeyEnv`,
-        `the environment variable ${keyEnv} is not set; export it with the API key, or name another variable`,
-      );
-    return {
-      kind: k,
-      name,
-      baseUrl,
-      credentials: { type: "api_key", env: keyEnv, value: key as string },
-      usageSemantics: usage(node.usageSemantics, `${at}.usageSemantics`, "openai", fail),
-    };
-  }
+  if (k === "openai-compatible") return parseOpenAiCompatible(name, node, env, fail);
   const project = requiredString(node.project, `${at}.project`, fail, "the Google Cloud project id");
   const apiVersion = oneOf(node.apiVersion ?? "v1", ["v1", "v1beta1"], `${at}.apiVersion`, fail) as VertexApiVersion;
   // `emulator` stands for the built-in emulator's address (with VERTEXCHAT_EMULATOR=on).
@@ -150,16 +129,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
         : httpUrl(node.origin, `${at}.origin`, fail, "https://vertex.internal");
   const credentials = parseCredentials(node.credentials, `${at}.credentials`, fail);
   if (k === "vertex") {
-    const locations = node.locations;
-    if (!Array.isArray(locations) || locations.length === 0)
-      fail(`${at}.locations`, "must be a non-empty list such as [us-central1, global]");
-    for (const [i, l] of (locations as unknown[]).entries()) {
-      if (typeof l !== "string" || !LOCATION_PATTERN.test(l))
-        fail(
-          `${at}.locations[${i}]`,
-          `${JSON.stringify(l)} is not a location; use global or a region like us-central1`,
-        );
-    }
+    const locations = parseLocations(node.locations, `${at}.locations`, fail);
     const globalOnly =
       node.globalOnlyModels === undefined
         ? DEFAULT_GLOBAL_ONLY_MODELS
@@ -168,7 +138,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
       kind: k,
       name,
       project,
-      locations: locations as string[],
+      locations,
       apiVersion,
       origin,
       credentials,
@@ -208,6 +178,40 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
     credentials,
     usageSemantics: usage(node.usageSemantics, `${at}.usageSemantics`, "openai", fail),
   };
+}
+
+function parseOpenAiCompatible(name: string, node: Node, env: NodeJS.ProcessEnv, fail: Fail): Upstream {
+  const at = `upstreams.${name}`;
+  const baseUrl = httpUrl(node.baseUrl, `${at}.baseUrl`, fail, "https://api.openai.com/v1");
+  const keyEnv = requiredString(
+    node.apiKeyEnv,
+    `${at}.apiKeyEnv`,
+    fail,
+    "the name of the environment variable that holds the API key",
+  );
+  const key = env[keyEnv];
+  if (!key)
+    fail(
+      `${at}.apiKeyEnv`,
+      `the environment variable ${keyEnv} is not set; export it with the API key, or name another variable`,
+    );
+  return {
+    kind: "openai-compatible",
+    name,
+    baseUrl,
+    credentials: { type: "api_key", env: keyEnv, value: key as string },
+    usageSemantics: usage(node.usageSemantics, `${at}.usageSemantics`, "openai", fail),
+  };
+}
+
+function parseLocations(locations: unknown, at: string, fail: Fail): string[] {
+  if (!Array.isArray(locations) || locations.length === 0)
+    fail(at, "must be a non-empty list such as [us-central1, global]");
+  for (const [i, l] of (locations as unknown[]).entries()) {
+    if (typeof l !== "string" || !LOCATION_PATTERN.test(l))
+      fail(`${at}[${i}]`, `${JSON.stringify(l)} is not a location; use global or a region like us-central1`);
+  }
+  return locations as string[];
 }
 
 function parseCredentials(value: unknown, at: string, fail: Fail): Credentials {
