@@ -107,25 +107,8 @@ async function handle(
   const [, apiVersion = "", project = "", location = "", endpointId = ""] = match;
   const openaiStyle = match.length === 2;
   const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
-  const entry: RecordedRequest = {
-    apiVersion,
-    project,
-    location,
-    endpointId,
-    token,
-    traceparent: req.headers.traceparent as string | undefined,
-    chunksSent: 0,
-    body: undefined,
-    status: 0,
-    aborted: false,
-    receivedAt: Date.now(),
-    closedAt: undefined,
-  };
+  const entry = recording(req, res, { apiVersion, project, location, endpointId, token });
   record(entry);
-  res.on("close", () => {
-    entry.closedAt = Date.now();
-    if (!res.writableFinished) entry.aborted = true;
-  });
   const text = await readBody(req);
   const fail = (error: EmulatedError, shape?: Directives["shape"]) => {
     entry.status = error.httpStatus;
@@ -141,26 +124,12 @@ async function handle(
   entry.body = body;
   const directives = parseDirectives((body.messages ?? []).filter((m) => m.role === "user").map(messageText));
   if (directives.delayMs) await sleep(directives.delayMs);
-  const targeted = directives.failLocation === undefined || directives.failLocation === location;
-  if ((directives.status || directives.drop) && targeted) {
-    const key = JSON.stringify(body.messages);
-    const failed = failures.get(key) ?? 0;
-    if (directives.failFirst === undefined || failed < directives.failFirst) {
-      failures.set(key, failed + 1);
-      if (directives.drop) {
-        entry.status = -1;
-        return void res.socket?.destroy();
-      }
-      return fail(
-        googleError(
-          directives.status ?? 500,
-          directives.message ?? `Emulated failure with HTTP ${directives.status}.`,
-          directives.googleStatus,
-        ),
-        directives.shape,
-      );
-    }
+  const injected = injectedFailure(body, directives, location, failures);
+  if (injected === "drop") {
+    entry.status = -1;
+    return void res.socket?.destroy();
   }
+  if (injected) return fail(injected, directives.shape);
   const model = findEmulatedModel(body.model ?? "");
   if (endpointId === "openapi" && !openaiStyle && !model) {
     return fail(
@@ -233,4 +202,51 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
   return Buffer.concat(parts).toString("utf8");
+}
+
+/** The record of one request, kept up to date as its answer ends (or is cut off). */
+function recording(
+  req: IncomingMessage,
+  res: ServerResponse,
+  where: Pick<RecordedRequest, "apiVersion" | "project" | "location" | "endpointId" | "token">,
+): RecordedRequest {
+  const entry: RecordedRequest = {
+    ...where,
+    traceparent: req.headers.traceparent as string | undefined,
+    chunksSent: 0,
+    body: undefined,
+    status: 0,
+    aborted: false,
+    receivedAt: Date.now(),
+    closedAt: undefined,
+  };
+  res.on("close", () => {
+    entry.closedAt = Date.now();
+    if (!res.writableFinished) entry.aborted = true;
+  });
+  return entry;
+}
+
+/**
+ * The failure a test asked for with `[[emulate status=… drop fail_first=… fail_location=…]]`: an error to send,
+ * "drop" to cut the connection, or undefined to answer normally (`fail_first` counts per conversation).
+ */
+function injectedFailure(
+  body: WireRequest,
+  directives: Directives,
+  location: string,
+  failures: Map<string, number>,
+): EmulatedError | "drop" | undefined {
+  const targeted = directives.failLocation === undefined || directives.failLocation === location;
+  if (!(directives.status || directives.drop) || !targeted) return undefined;
+  const key = JSON.stringify(body.messages);
+  const failed = failures.get(key) ?? 0;
+  if (directives.failFirst !== undefined && failed >= directives.failFirst) return undefined;
+  failures.set(key, failed + 1);
+  if (directives.drop) return "drop";
+  return googleError(
+    directives.status ?? 500,
+    directives.message ?? `Emulated failure with HTTP ${directives.status}.`,
+    directives.googleStatus,
+  );
 }

@@ -9,11 +9,11 @@ import {
   file_google_protobuf_duration,
   file_google_protobuf_struct,
 } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, type ServiceImpl } from "@connectrpc/connect";
 import * as v1 from "../../gen/grpc/reflection/v1/reflection_pb.ts";
 import * as v1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.ts";
 
-const NOT_FOUND = 5;
+const NOT_FOUND = Code.NotFound;
 
 /** A request/response pair of either version, which share every field. */
 type Request = v1.ServerReflectionRequest | v1alpha.ServerReflectionRequest;
@@ -42,56 +42,7 @@ export function createReflectionServices(
     return bytes;
   };
 
-  function answer(req: Request, sent: Set<string>) {
-    const files = (file: DescFile | undefined, what: string) => {
-      if (!file)
-        return { case: "errorResponse" as const, value: { errorCode: NOT_FOUND, errorMessage: `${what} not found` } };
-      const out: Uint8Array[] = [];
-      const visit = (f: DescFile) => {
-        if (sent.has(f.name)) return;
-        sent.add(f.name);
-        out.push(bytesOf(f));
-        for (const dep of f.dependencies) visit(dep);
-      };
-      // The file asked for is always sent, even if it went earlier on this stream.
-      sent.delete(file.name);
-      visit(file);
-      return { case: "fileDescriptorResponse" as const, value: { fileDescriptorProto: out } };
-    };
-    const q = req.messageRequest;
-    switch (q.case) {
-      case "fileByFilename":
-        return files(registry.getFile(q.value.replace(/\.proto$/, "")) ?? registry.getFile(q.value), `file ${q.value}`);
-      case "fileContainingSymbol":
-        return files(fileOfSymbol(registry, q.value), `symbol ${q.value}`);
-      case "fileContainingExtension": {
-        const message = registry.getMessage(q.value.containingType);
-        const extension = message ? registry.getExtensionFor(message, q.value.extensionNumber) : undefined;
-        return files(extension?.file, `extension ${q.value.extensionNumber} of ${q.value.containingType}`);
-      }
-      case "allExtensionNumbersOfType": {
-        const numbers: number[] = [];
-        for (const desc of registry) {
-          if (desc.kind === "extension" && desc.extendee.typeName === q.value) numbers.push(desc.number);
-        }
-        if (!registry.getMessage(q.value)) {
-          return {
-            case: "errorResponse" as const,
-            value: { errorCode: NOT_FOUND, errorMessage: `type ${q.value} not found` },
-          };
-        }
-        return {
-          case: "allExtensionNumbersResponse" as const,
-          value: { baseTypeName: q.value, extensionNumber: numbers },
-        };
-      }
-      case "listServices":
-        return { case: "listServicesResponse" as const, value: { service: serviceNames.map((name) => ({ name })) } };
-      default:
-        return { case: "errorResponse" as const, value: { errorCode: 3, errorMessage: "empty reflection request" } };
-    }
-  }
-
+  const index: ReflectionIndex = { registry, bytesOf, serviceNames };
   return {
     v1: {
       async *serverReflectionInfo(requests) {
@@ -100,7 +51,7 @@ export function createReflectionServices(
           yield create(v1.ServerReflectionResponseSchema, {
             validHost: req.host,
             originalRequest: req,
-            messageResponse: answer(req, sent),
+            messageResponse: answer(index, req, sent),
           });
         }
       },
@@ -112,12 +63,73 @@ export function createReflectionServices(
           yield create(v1alpha.ServerReflectionResponseSchema, {
             validHost: req.host,
             originalRequest: req,
-            messageResponse: answer(req, sent),
+            messageResponse: answer(index, req, sent),
           });
         }
       },
     },
   };
+}
+
+interface ReflectionIndex {
+  registry: FileRegistry;
+  bytesOf: (file: DescFile) => Uint8Array;
+  serviceNames: string[];
+}
+
+/** The answer to one reflection request; `sent` holds the files this stream already sent. */
+function answer(index: ReflectionIndex, req: Request, sent: Set<string>) {
+  const { registry, bytesOf, serviceNames } = index;
+  const files = (file: DescFile | undefined, what: string) => {
+    if (!file)
+      return { case: "errorResponse" as const, value: { errorCode: NOT_FOUND, errorMessage: `${what} not found` } };
+    const out: Uint8Array[] = [];
+    const visit = (f: DescFile) => {
+      if (sent.has(f.name)) return;
+      sent.add(f.name);
+      out.push(bytesOf(f));
+      for (const dep of f.dependencies) visit(dep);
+    };
+    // The file asked for is always sent, even if it went earlier on this stream.
+    sent.delete(file.name);
+    visit(file);
+    return { case: "fileDescriptorResponse" as const, value: { fileDescriptorProto: out } };
+  };
+  const q = req.messageRequest;
+  switch (q.case) {
+    case "fileByFilename":
+      return files(registry.getFile(q.value.replace(/\.proto$/, "")) ?? registry.getFile(q.value), `file ${q.value}`);
+    case "fileContainingSymbol":
+      return files(fileOfSymbol(registry, q.value), `symbol ${q.value}`);
+    case "fileContainingExtension": {
+      const message = registry.getMessage(q.value.containingType);
+      const extension = message ? registry.getExtensionFor(message, q.value.extensionNumber) : undefined;
+      return files(extension?.file, `extension ${q.value.extensionNumber} of ${q.value.containingType}`);
+    }
+    case "allExtensionNumbersOfType": {
+      const numbers: number[] = [];
+      for (const desc of registry) {
+        if (desc.kind === "extension" && desc.extendee.typeName === q.value) numbers.push(desc.number);
+      }
+      if (!registry.getMessage(q.value)) {
+        return {
+          case: "errorResponse" as const,
+          value: { errorCode: NOT_FOUND, errorMessage: `type ${q.value} not found` },
+        };
+      }
+      return {
+        case: "allExtensionNumbersResponse" as const,
+        value: { baseTypeName: q.value, extensionNumber: numbers },
+      };
+    }
+    case "listServices":
+      return { case: "listServicesResponse" as const, value: { service: serviceNames.map((name) => ({ name })) } };
+    default:
+      return {
+        case: "errorResponse" as const,
+        value: { errorCode: Code.InvalidArgument, errorMessage: "empty reflection request" },
+      };
+  }
 }
 
 function withDependencies(files: DescFile[]): DescFile[] {
