@@ -52,6 +52,8 @@ const KNOWN_MIME_TYPES: Record<MediaKind, readonly string[]> = {
 
 const ACCEPTED_URI = /^(gs:\/\/[^/\s]+\/\S+|https:\/\/\S+)$/;
 
+type Add = (field: string, reason: string, description: string) => void;
+
 export function findRuleViolations(req: ChatCompletionRequest, limits: MediaLimits): Violation[] {
   const out: Violation[] = [];
   const add = (field: string, reason: string, description: string) =>
@@ -112,6 +114,12 @@ export function findRuleViolations(req: ChatCompletionRequest, limits: MediaLimi
       checkPart(part, field, limits, add);
     }
   }
+  checkSchemas(req, add);
+  return out;
+}
+
+/** Tool parameters and a json_schema response format must be JSON Schemas (of an object, for parameters). */
+function checkSchemas(req: ChatCompletionRequest, add: Add): void {
   for (const [i, tool] of req.tools.entries()) {
     const parameters = tool.kind.case === "function" ? tool.kind.value.parameters : undefined;
     if (!parameters) continue;
@@ -136,11 +144,10 @@ export function findRuleViolations(req: ChatCompletionRequest, limits: MediaLimi
       );
     else checkSchema(schema, "response_format.json_schema.schema", add);
   }
-  return out;
 }
 
 /** A schema that is not a JSON Schema: each problem at its path inside the schema. */
-function checkSchema(schema: JsonObject, at: string, add: (f: string, r: string, d: string) => void): void {
+function checkSchema(schema: JsonObject, at: string, add: Add): void {
   for (const problem of schemaProblems(schema)) {
     add(`${at}${problem.path}`, "NOT_A_SCHEMA", `${problem.message}, as a JSON Schema (2020-12) must be`);
   }

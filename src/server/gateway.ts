@@ -95,18 +95,14 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     onUpstreamAttempt: (attempt) => metrics.upstreamAttempt(attempt),
     stopSignal: gate.stopSignal,
   });
+  // In order: observe → shutdown gate → tracing → who is calling → per-caller limits → stream cap → validation.
   const interceptors: Interceptor[] = [
     observeInterceptor(logger, metrics),
     gate.interceptor,
     ...(tracingModule ? [tracingModule.tracingInterceptor()] : []),
     ...callerInterceptors(config, callers, limitStore),
     streams.interceptor,
-    validationInterceptor(
-      createRequestValidator({
-        maxInlineImageBytes: config.maxInlineImageBytes,
-        maxInlineMediaBytes: config.maxInlineMediaBytes,
-      }),
-    ),
+    validationInterceptor(createRequestValidator(config)),
   ];
   const handler = connectHandler(config, services, interceptors, logger, metrics);
   const listener: Listener = await bindOrExplain(
@@ -123,15 +119,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     : undefined;
   const readiness = watchReadiness(services.health, clients.googleCredentials);
   logger.info(
-    {
-      url: listener.url,
-      admin: admin?.url,
-      routing: routing.source,
-      upstreams: Object.fromEntries(clients.baseUrls),
-      auth: config.auth,
-      limits: config.redisUrl ? "redis" : "memory",
-      tracing: config.tracing,
-    },
+    { url: listener.url, admin: admin?.url, ...describeSetup(config, routing.source, clients.baseUrls) },
     "vertexchat listening",
   );
 
@@ -192,6 +180,17 @@ function shutdownSequence(parts: {
       return finished;
     })();
     return stopping;
+  };
+}
+
+/** What the listening line says about the set-up (never a credential: base URLs have none). */
+function describeSetup(config: Config, routingSource: string, baseUrls: Map<string, string[]>) {
+  return {
+    routing: routingSource,
+    upstreams: Object.fromEntries(baseUrls),
+    auth: config.auth,
+    limits: config.redisUrl ? "redis" : "memory",
+    tracing: config.tracing,
   };
 }
 
