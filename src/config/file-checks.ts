@@ -59,11 +59,13 @@ export function stringList(value: unknown, at: string, fail: Fail): string[] {
   return value as string[];
 }
 
-export function oneOf(value: unknown, allowed: string[], at: string, fail: Fail): string {
-  if (typeof value !== "string" || !allowed.includes(value)) {
-    fail(at, `${JSON.stringify(value)} is not accepted; use ${allowed.join(" or ")}`);
-  }
-  return value as string;
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], at: string, fail: Fail): T {
+  if (!isOneOf(value, allowed)) fail(at, `${JSON.stringify(value)} is not accepted; use ${allowed.join(" or ")}`);
+  return value;
+}
+
+function isOneOf<T extends string>(value: unknown, allowed: readonly T[]): value is T {
+  return typeof value === "string" && (allowed as readonly string[]).includes(value);
 }
 
 export function httpUrl(value: unknown, at: string, fail: Fail, example: string): string {

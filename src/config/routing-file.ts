@@ -2,7 +2,7 @@
  * Reads the routing file (YAML or JSON): upstreams and routes. Every mistake stops start-up with one message that
  * names the file, the path inside it, and the fix.
  */
-import { LOCATION_PATTERN, type VertexApiVersion } from "../wire/vertex-urls.ts";
+import { LOCATION_PATTERN } from "../wire/vertex-urls.ts";
 import {
   type Fail,
   failIn,
@@ -119,7 +119,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
   onlyKeys(node, KEYS[k], at, fail);
   if (k === "openai-compatible") return parseOpenAiCompatible(name, node, env, fail);
   const project = requiredString(node.project, `${at}.project`, fail, "the Google Cloud project id");
-  const apiVersion = oneOf(node.apiVersion ?? "v1", ["v1", "v1beta1"], `${at}.apiVersion`, fail) as VertexApiVersion;
+  const apiVersion = oneOf(node.apiVersion ?? "v1", ["v1", "v1beta1"] as const, `${at}.apiVersion`, fail);
   // `emulator` stands for the built-in emulator's address (with VERTEXCHAT_EMULATOR=on).
   const origin =
     node.origin === undefined
@@ -151,7 +151,7 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
   const endpointId = requiredString(node.endpointId, `${at}.endpointId`, fail, "the numeric endpoint id");
   if (!/^\d+$/.test(endpointId))
     fail(`${at}.endpointId`, `"${endpointId}" is not an endpoint id; use the numeric id from the console`);
-  const dns = oneOf(node.dns ?? "dedicated", ["shared", "dedicated"], `${at}.dns`, fail) as "shared" | "dedicated";
+  const dns = oneOf(node.dns ?? "dedicated", ["shared", "dedicated"] as const, `${at}.dns`, fail);
   const projectNumber = node.projectNumber === undefined ? undefined : String(node.projectNumber);
   if (dns === "dedicated" && !projectNumber && !origin)
     fail(`${at}.projectNumber`, "a dedicated DNS name needs the project number; add projectNumber");
@@ -169,10 +169,10 @@ function parseUpstream(name: string, node: Node, env: NodeJS.ProcessEnv, fail: F
         : requiredString(node.deployedModel, `${at}.deployedModel`, fail, "the deployed model's id"),
     sharedDnsStreaming: oneOf(
       node.sharedDnsStreaming ?? "reject",
-      ["reject", "unary"],
+      ["reject", "unary"] as const,
       `${at}.sharedDnsStreaming`,
       fail,
-    ) as "reject" | "unary",
+    ),
     apiVersion,
     origin,
     credentials,
@@ -207,7 +207,7 @@ function parseOpenAiCompatible(name: string, node: Node, env: NodeJS.ProcessEnv,
 function parseLocations(locations: unknown, at: string, fail: Fail): string[] {
   if (!Array.isArray(locations) || locations.length === 0)
     fail(at, "must be a non-empty list such as [us-central1, global]");
-  for (const [i, l] of (locations as unknown[]).entries()) {
+  for (const [i, l] of locations.entries()) {
     if (typeof l !== "string" || !LOCATION_PATTERN.test(l))
       fail(`${at}[${i}]`, `${JSON.stringify(l)} is not a location; use global or a region like us-central1`);
   }
@@ -242,5 +242,5 @@ function parseCapabilities(value: unknown, at: string, fail: Fail): Capabilities
 }
 
 function usage(value: unknown, at: string, fallback: UsageSemantics, fail: Fail): UsageSemantics {
-  return oneOf(value ?? fallback, ["vertex", "openai"], at, fail) as UsageSemantics;
+  return oneOf<UsageSemantics>(value ?? fallback, ["vertex", "openai"], at, fail);
 }
