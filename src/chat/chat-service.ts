@@ -168,6 +168,9 @@ function startCall(opts: ChatServiceOptions, plan: CallPlan, ctx: HandlerContext
   return { attempts, release: abort.release };
 }
 
+/** Timers that fire this close to the caller's deadline are the deadline. */
+const DEADLINE_SLACK_MS = 25;
+
 /** The caller's error for whatever ended a call. */
 function fail(
   opts: ChatServiceOptions,
@@ -200,6 +203,12 @@ function fail(
     const reason: unknown = ctx.signal.reason;
     if (reason instanceof ConnectError) return withErrorInfo(reason);
     return gatewayError("CANCELLED", "the call was cancelled");
+  }
+  // The upstream timeout is the caller's deadline when the caller set one: whichever timer fired first, it is the
+  // deadline that passed.
+  const left = ctx.timeoutMs();
+  if (failure.kind === "timeout" && left !== undefined && left <= DEADLINE_SLACK_MS) {
+    return gatewayError("DEADLINE_EXCEEDED", "the caller's deadline passed before Vertex answered");
   }
   return upstreamFailureToConnectError(failure, context);
 }
