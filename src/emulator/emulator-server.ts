@@ -53,6 +53,8 @@ export interface RunningEmulator {
 
 const OPENAI_CHAT_PATH = /^(?:\/[^/]+)*\/(v1)\/chat\/completions$/;
 
+const MISSING_CREDENTIALS_MESSAGE =
+  "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
 const UNAUTHENTICATED_MESSAGE =
   "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
 
@@ -114,6 +116,7 @@ async function handle(
     entry.status = error.httpStatus;
     sendError(res, error, shape);
   };
+  if (!req.headers.authorization) return fail(googleError(401, MISSING_CREDENTIALS_MESSAGE));
   if (!token || !(opts.acceptToken?.(token) ?? true)) return fail(googleError(401, UNAUTHENTICATED_MESSAGE));
   let body: WireRequest;
   try {

@@ -5,6 +5,7 @@ import type { WireRequest } from "../wire/vertex-wire.ts";
 import { type EmulatedError, googleError } from "./google-errors.ts";
 import type { EmulatedModel } from "./model-catalog.ts";
 import { callSignature, SKIP_VALIDATOR } from "./signatures.ts";
+import { checkValues } from "./value-checks.ts";
 
 const ACCEPTED_KEYS = new Set([
   "model",
@@ -50,6 +51,8 @@ export function checkRequest(body: WireRequest, model: EmulatedModel, location: 
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return googleError(400, "Unable to submit request because it has an empty contents field.");
   }
+  const invalid = checkValues(body, model, location);
+  if (invalid) return invalid;
   if (body.n !== undefined && body.n > 1 && model.signatures) {
     return googleError(
       400,

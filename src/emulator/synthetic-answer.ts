@@ -2,7 +2,7 @@
  * The emulator's "model": a deterministic answer derived from the request, so tests can assert on exact text,
  * tool calls, signatures and token counts. Pure.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { WireMessage, WireRequest, WireTool, WireUsage } from "../wire/vertex-wire.ts";
 import type { Directives } from "./directives.ts";
 import { stripDirectives } from "./directives.ts";
@@ -66,7 +66,7 @@ export function synthesize(
   );
   const prompt = body.messages.reduce((sum, m) => sum + words(messageText(m)) + 1, 0);
   return {
-    id: responseId(body),
+    id: responseId(),
     model: body.model ?? model.name,
     created: Math.floor(Date.now() / 1000),
     choices,
@@ -204,8 +204,9 @@ function words(text: string): number {
   return trimmed === "" ? 0 : trimmed.split(/\s+/).length;
 }
 
-function responseId(body: WireRequest): string {
-  return createHash("sha256").update(JSON.stringify(body.messages)).digest("base64url").slice(0, 23);
+/** Unique per response, as Vertex's ids are (the answer's text stays deterministic). */
+function responseId(): string {
+  return randomBytes(18).toString("base64url").slice(0, 23);
 }
 
 function uuidFrom(seed: string): string {
