@@ -54,6 +54,33 @@ describe("the emulator refuses what Vertex refuses", () => {
       /Unknown name "thinking_budget" at 'extra_body\.google'/,
     ],
     [
+      "an unknown safety category",
+      { ...base, extra_body: { google: { safety_settings: [{ category: "HARM_CATEGORY_RUDE", threshold: "OFF" }] } } },
+      /safety_settings\[0\]\.category.*HARM_CATEGORY_RUDE/,
+    ],
+    [
+      "an unknown safety threshold",
+      {
+        ...base,
+        extra_body: { google: { safety_settings: [{ category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_ALL" }] } },
+      },
+      /safety_settings\[0\]\.threshold.*BLOCK_ALL/,
+    ],
+    [
+      "a tool result answering no earlier tool call",
+      { ...base, messages: [user("hi"), { role: "tool", tool_call_id: "call-9", content: "42" }] },
+      /messages\[1\]\.tool_call_id.*"call-9"/,
+    ],
+    [
+      "a named tool_choice that is not among tools",
+      {
+        ...base,
+        tools: [{ type: "function", function: { name: "get_weather" } }],
+        tool_choice: { type: "function", function: { name: "get_time" } },
+      },
+      /tool_choice\.function\.name.*"get_time"/,
+    ],
+    [
       "cached content at global",
       { ...base, extra_body: { google: { cached_content: "projects/p/locations/global/cachedContents/c" } } },
       /context caches are regional/,

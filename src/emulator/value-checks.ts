@@ -20,6 +20,20 @@ const GOOGLE_KEYS = new Set([
   "media_resolution",
   "tools",
 ]);
+const HARM_CATEGORIES = new Set([
+  "HARM_CATEGORY_HATE_SPEECH",
+  "HARM_CATEGORY_DANGEROUS_CONTENT",
+  "HARM_CATEGORY_HARASSMENT",
+  "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+  "HARM_CATEGORY_CIVIC_INTEGRITY",
+]);
+const HARM_THRESHOLDS = new Set([
+  "BLOCK_LOW_AND_ABOVE",
+  "BLOCK_MEDIUM_AND_ABOVE",
+  "BLOCK_ONLY_HIGH",
+  "BLOCK_NONE",
+  "OFF",
+]);
 /** Models that cannot turn thinking off. */
 const ALWAYS_THINKING = new Set(["google/gemini-2.5-pro"]);
 
@@ -33,7 +47,13 @@ const RANGES: [keyof WireRequest, number, number, "inclusive" | "exclusive"][] =
 ];
 
 export function checkValues(body: WireRequest, model: EmulatedModel, location: string): EmulatedError | undefined {
-  return checkRanges(body) ?? checkReasoning(body, model) ?? checkMessages(body) ?? checkGoogleOptions(body, location);
+  return (
+    checkRanges(body) ??
+    checkReasoning(body, model) ??
+    checkMessages(body) ??
+    checkTools(body) ??
+    checkGoogleOptions(body, location)
+  );
 }
 
 function checkRanges(body: WireRequest): EmulatedError | undefined {
@@ -70,12 +90,20 @@ function checkReasoning(body: WireRequest, model: EmulatedModel): EmulatedError 
 }
 
 function checkMessages(body: WireRequest): EmulatedError | undefined {
+  const callIds = new Set<string>();
   for (const [i, message] of body.messages.entries()) {
     const role: unknown = message.role;
     if (typeof role !== "string" || !ROLES.has(role)) {
       return googleError(
         400,
         `Invalid value at 'messages[${i}].role' (${JSON.stringify(role)}): use system, user, assistant or tool.`,
+      );
+    }
+    for (const call of message.tool_calls ?? []) callIds.add(call.id);
+    if (role === "tool" && !callIds.has(message.tool_call_id ?? "")) {
+      return googleError(
+        400,
+        `Invalid value at 'messages[${i}].tool_call_id' (${JSON.stringify(message.tool_call_id ?? "")}): no earlier assistant message has a tool call with this id.`,
       );
     }
     if (!Array.isArray(message.content)) continue;
@@ -107,6 +135,42 @@ function isBase64(text: string): boolean {
   return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
 }
 
+/** A named tool_choice must name one of the tools offered. */
+function checkTools(body: WireRequest): EmulatedError | undefined {
+  const choice = body.tool_choice;
+  if (typeof choice !== "object" || choice === null) return undefined;
+  const named = choice.function?.name;
+  if (!(body.tools ?? []).some((tool) => tool.function.name === named)) {
+    return googleError(
+      400,
+      `Invalid value at 'tool_choice.function.name' (${JSON.stringify(named)}): it names no function among tools.`,
+    );
+  }
+  return undefined;
+}
+
+function checkSafetySettings(settings: unknown): EmulatedError | undefined {
+  if (!Array.isArray(settings)) {
+    return googleError(400, "Invalid value at 'extra_body.google.safety_settings': a list of {category, threshold}.");
+  }
+  for (const [i, setting] of settings.entries()) {
+    const { category, threshold } = (setting ?? {}) as { category?: unknown; threshold?: unknown };
+    if (typeof category !== "string" || !HARM_CATEGORIES.has(category)) {
+      return googleError(
+        400,
+        `Invalid value at 'extra_body.google.safety_settings[${i}].category' (${JSON.stringify(category)}): use one of ${[...HARM_CATEGORIES].join(", ")}.`,
+      );
+    }
+    if (typeof threshold !== "string" || !HARM_THRESHOLDS.has(threshold)) {
+      return googleError(
+        400,
+        `Invalid value at 'extra_body.google.safety_settings[${i}].threshold' (${JSON.stringify(threshold)}): use one of ${[...HARM_THRESHOLDS].join(", ")}.`,
+      );
+    }
+  }
+  return undefined;
+}
+
 function checkGoogleOptions(body: WireRequest, location: string): EmulatedError | undefined {
   const google = body.extra_body?.google as Record<string, unknown> | undefined;
   if (!google) return undefined;
@@ -117,6 +181,10 @@ function checkGoogleOptions(body: WireRequest, location: string): EmulatedError 
         `Invalid JSON payload received. Unknown name "${key}" at 'extra_body.google': Cannot find field.`,
       );
     }
+  }
+  if (google.safety_settings !== undefined) {
+    const refused = checkSafetySettings(google.safety_settings);
+    if (refused) return refused;
   }
   if (typeof google.cached_content === "string" && location === "global") {
     return googleError(
