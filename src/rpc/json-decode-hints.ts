@@ -8,7 +8,7 @@ import { Code, type ConnectError } from "@connectrpc/connect";
 import { nearestName } from "../config/nearest-name.ts";
 
 /** A better message for a JSON decoding error of a request of type `root`, or undefined to keep the original. */
-export function explainJsonDecodeError(message: string, root: DescMessage): string | undefined {
+function explainJsonDecodeError(message: string, root: DescMessage): string | undefined {
   const unknownKey = /^cannot decode message (\S+) from JSON: key "(.*)" is unknown$/.exec(message);
   if (unknownKey) {
     const desc = findMessage(root, unknownKey[1] ?? "");
@@ -25,7 +25,8 @@ export function explainJsonDecodeError(message: string, root: DescMessage): stri
     const types = walk(root);
     const desc = types.messages.get(scalarForMessage[1] ?? "");
     const fields = [...(types.messageFields.get(desc?.typeName ?? "") ?? [])];
-    if (desc) return messageGivenString(desc, JSON.parse(scalarForMessage[2] ?? '""') as string, fields);
+    const given = jsonString(scalarForMessage[2] ?? "");
+    if (desc && given !== undefined) return messageGivenString(desc, given, fields);
   }
   const notList = /^cannot decode field (\S+)\.(\w+) from JSON: expected Array, got (.*)$/.exec(message);
   if (notList) {
@@ -43,16 +44,21 @@ function unknownField(desc: DescMessage, key: string): string {
   return `unknown field "${key}" in ${desc.typeName}: ${hint} (unknown fields are refused rather than dropped; VERTEXCHAT_UNKNOWN_JSON_FIELDS=ignore drops them)`;
 }
 
+/** The string a JSON string literal stands for; undefined for anything else (the decoder quotes what it saw). */
+function jsonString(literal: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(literal);
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `fields`: the JSON names of the fields of this enum type, to show the whole spelling when there is one. */
 function enumValue(desc: DescEnum, given: string, fields: string[]): string {
   const values = desc.values.filter((v) => v.number !== 0).map((v) => v.name);
-  let raw: unknown = given;
-  try {
-    raw = JSON.parse(given);
-  } catch {
-    // not JSON: keep as written
-  }
-  const spelt = typeof raw === "string" ? contractSpelling(desc, raw) : undefined;
+  const word = jsonString(given);
+  const spelt = word === undefined ? undefined : contractSpelling(desc, word);
   const field = fields.length === 1 ? fields[0] : undefined;
   const hint = !spelt
     ? `use one of ${values.map((v) => `"${v}"`).join(", ")}`
@@ -142,9 +148,6 @@ export function explainInPlace(error: ConnectError, root: DescMessage): void {
   const better = explainJsonDecodeError(error.rawMessage, root);
   if (!better) return;
   const explained = `${better} [decoder: ${error.rawMessage}]`;
-  Object.assign(error, { rawMessage: explained, message: `[${codeToString(error.code)}] ${explained}` });
-}
-
-function codeToString(code: Code): string {
-  return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+  // `message` is rawMessage behind Connect's code prefix: change only the text.
+  Object.assign(error, { rawMessage: explained, message: error.message.replace(error.rawMessage, explained) });
 }

@@ -12,8 +12,8 @@
  *   or HTTP method), which never reach a gate.
  */
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import {
   Code,
   ConnectError,
@@ -27,6 +27,7 @@ import { withErrorInfo } from "../rpc/error-catalogue.ts";
 import { explainInPlace } from "../rpc/json-decode-hints.ts";
 import { newRpcInfo, RPC_INFO, type RpcInfo } from "../rpc/rpc-info.ts";
 import { onResponseEnd, readRequestMessage } from "./interceptor-utils.ts";
+import type { NodeHandler } from "./listen.ts";
 
 const REQUEST_ID_HEADER = "x-request-id";
 
@@ -36,7 +37,7 @@ export interface RpcObserver {
 }
 
 /** The method of a request whose path names none this server serves. */
-export const UNKNOWN_METHOD = "unknown";
+const UNKNOWN_METHOD = "unknown";
 
 export function observeInterceptor(logger: Logger, observer: RpcObserver): Interceptor {
   return (next) => async (request) => {
@@ -95,7 +96,12 @@ export function refusalGate(logger: Logger, observer: RpcObserver): (context: Ha
         // Seen by the interceptors, or ended without an error of Connect's (an answer sent, a caller gone).
         if (context.values.get(RPC_INFO) || !(context.signal.reason instanceof ConnectError)) return;
         const error = withErrorInfo(context.signal.reason);
-        explainInPlace(error, context.method.input);
+        try {
+          explainInPlace(error, context.method.input);
+        } catch (err) {
+          // A listener that throws would take the process down: a hint is never worth that.
+          logger.error({ err }, "could not explain a decoding error");
+        }
         const info = newRpcInfo(requestIdFrom(context.requestHeader.get(REQUEST_ID_HEADER)));
         error.metadata.set(REQUEST_ID_HEADER, info.requestId);
         const method = `${context.service.typeName}/${context.method.name}`;
@@ -106,8 +112,6 @@ export function refusalGate(logger: Logger, observer: RpcObserver): (context: Ha
     );
   };
 }
-
-type NodeHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
 
 /**
  * Wraps the Node request handler so that requests answered with a bare HTTP status, before any gate, are counted
