@@ -7,6 +7,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.ts";
 
 const ERROR_DOMAIN = "vertexchat";
@@ -288,6 +289,5 @@ export function errorTable(): string {
 
 /** `Code.InvalidArgument` → `INVALID_ARGUMENT`, as gRPC names codes. */
 function codeName(code: Code): string {
-  if (code === Code.Canceled) return "CANCELLED";
-  return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+  return code === Code.Canceled ? "CANCELLED" : codeToString(code).toUpperCase();
 }
