@@ -36,10 +36,11 @@ describe("one port serves gRPC, gRPC-Web and Connect, unary and streaming", () =
         choice?.message?.content.map((p) => [p.kind.case, p.kind.value, p.thought]),
         [["text", `Emulated google/gemini-2.5-flash says: Hello over ${protocol} ${httpVersion}`, false]],
       );
-      // Vertex semantics: total = prompt + completion (+ reasoning, none here).
+      // Vertex semantics: total = prompt + completion + reasoning (Gemini 2.5 Flash thinks by default).
       assert.equal(res.usage?.promptTokens, 5);
       assert.equal(res.usage?.completionTokens, 7);
-      assert.equal(res.usage?.totalTokens, 12);
+      assert.equal(res.usage?.reasoningTokens, 512);
+      assert.equal(res.usage?.totalTokens, 524);
       assert.equal(res.usage?.trafficType, "ON_DEMAND");
       assert.deepEqual(
         [res.servedBy?.upstream, res.servedBy?.location, res.servedBy?.upstreamModel],

@@ -7,6 +7,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { ChatCompletionRequest } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { type ContentPart, MediaResolution, Role } from "../../gen/vertexchat/v1/content_pb.ts";
 import type { Violation } from "../rpc/error-mapping.ts";
+import { VERTEX_MIME_TYPES } from "../wire/vertex-media.ts";
 import { schemaProblems } from "./schema-check.ts";
 
 export type { Violation };
@@ -16,39 +17,6 @@ export interface MediaLimits {
   maxInlineImageBytes: number;
   maxInlineMediaBytes: number;
 }
-
-type MediaKind = "image" | "audio" | "video" | "document";
-
-/** The MIME types Vertex's Gemini models accept, by part kind. */
-const KNOWN_MIME_TYPES: Record<MediaKind, readonly string[]> = {
-  image: ["image/png", "image/jpeg", "image/jpg", "image/webp", "image/heic", "image/heif"],
-  audio: [
-    "audio/wav",
-    "audio/x-wav",
-    "audio/mp3",
-    "audio/mpeg",
-    "audio/aiff",
-    "audio/aac",
-    "audio/ogg",
-    "audio/flac",
-    "audio/webm",
-    "audio/m4a",
-    "audio/pcm",
-  ],
-  video: [
-    "video/mp4",
-    "video/mpeg",
-    "video/mov",
-    "video/quicktime",
-    "video/avi",
-    "video/x-flv",
-    "video/mpg",
-    "video/webm",
-    "video/wmv",
-    "video/3gpp",
-  ],
-  document: ["application/pdf", "text/plain"],
-};
 
 const ACCEPTED_URI = /^(gs:\/\/[^/\s]+\/\S+|https:\/\/\S+)$/;
 
@@ -180,14 +148,14 @@ function checkPart(
       add(
         `${field}.mime_type`,
         "REQUIRED",
-        `mime_type is required for ${media.source.case === "data" ? "inline data" : `a ${kind} given by uri`}, e.g. ${KNOWN_MIME_TYPES[kind][0]}`,
+        `mime_type is required for ${media.source.case === "data" ? "inline data" : `a ${kind} given by uri`}, e.g. ${VERTEX_MIME_TYPES[kind][0]}`,
       );
     }
-  } else if (!KNOWN_MIME_TYPES[kind].includes(mime)) {
+  } else if (!VERTEX_MIME_TYPES[kind].includes(mime)) {
     add(
       `${field}.mime_type`,
       "UNSUPPORTED_MIME_TYPE",
-      `${JSON.stringify(media.mimeType)} is not a ${kind} type Vertex accepts; use one of ${KNOWN_MIME_TYPES[kind].join(", ")}`,
+      `${JSON.stringify(media.mimeType)} is not a ${kind} type Vertex accepts; use one of ${VERTEX_MIME_TYPES[kind].join(", ")}`,
     );
   }
   if (media.source.case === "data") {

@@ -6,8 +6,10 @@ import { createHash, randomBytes } from "node:crypto";
 import type { WireMessage, WireRequest, WireTool, WireUsage } from "../wire/vertex-wire.ts";
 import type { Directives } from "./directives.ts";
 import { stripDirectives } from "./directives.ts";
+import { jsonAnswer } from "./json-answer.ts";
 import type { EmulatedModel } from "./model-catalog.ts";
 import { callSignature, signatureFor } from "./signatures.ts";
+import { reasoningTokens, thinkingBudget } from "./thinking.ts";
 
 export interface SyntheticToolCall {
   id: string;
@@ -38,33 +40,41 @@ export interface SyntheticAnswer {
 const EMULATED_PNG_BASE64 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
-/**
- * `usage` follows the upstream's counting: Vertex's completion_tokens excludes reasoning tokens, OpenAI-style
- * servers (vLLM, OpenAI) include them.
- */
+export interface SynthesisOptions {
+  /**
+   * The upstream's counting: Vertex's completion_tokens excludes reasoning tokens, OpenAI-style servers (vLLM,
+   * OpenAI) include them and send no traffic type.
+   */
+  counting: "vertex" | "openai";
+  /** Vertex's `traffic_type` for the request's tier (ON_DEMAND, ON_DEMAND_PRIORITY). */
+  trafficType: string;
+}
+
+/** Tokens a context cache holds: counted in prompt_tokens and reported as cached. */
+export const EMULATED_CACHE_TOKENS = 1024;
+
 export function synthesize(
   body: WireRequest,
   model: EmulatedModel,
   directives: Directives,
-  counting: "vertex" | "openai" = "vertex",
+  opts: SynthesisOptions = { counting: "vertex", trafficType: "ON_DEMAND" },
 ): SyntheticAnswer {
   const userText = stripDirectives(lastText(body.messages, "user"));
   const google = body.extra_body?.google;
-  const thinks =
-    model.thinking &&
-    (Boolean(google?.thinking_config) || Boolean(body.reasoning_effort) || Boolean(directives.thoughts));
-  const showThoughts = Boolean(google?.thinking_config?.include_thoughts || directives.thoughts);
+  const budget = thinkingBudget(body, model, Boolean(directives.thoughts));
+  const showThoughts = budget > 0 && Boolean(google?.thinking_config?.include_thoughts || directives.thoughts);
   const choices: SyntheticChoice[] = [];
   for (let i = 0; i < Math.max(1, body.n ?? 1); i++) {
-    choices.push(choose(body, model, directives, userText, i, showThoughts && thinks));
+    choices.push(choose(body, model, directives, { userText, index: i, showThoughts, thinks: budget > 0 }));
   }
-  const reasoning = thinks ? choices.reduce((sum, c) => sum + words(c.thoughts) + 12, 0) : 0;
+  const reasoning = choices.reduce((sum, c) => sum + reasoningTokens(budget, words(c.thoughts)), 0);
   const completion = choices.reduce(
     (sum, c) =>
       sum + words(c.text ?? "") + c.toolCalls.reduce((s, t) => s + words(t.arguments) + 1, 0) + (c.image ? 258 : 0),
     0,
   );
-  const prompt = body.messages.reduce((sum, m) => sum + words(messageText(m)) + 1, 0);
+  const cached = typeof google?.cached_content === "string" ? EMULATED_CACHE_TOKENS : 0;
+  const prompt = cached + body.messages.reduce((sum, m) => sum + words(messageText(m)) + 1, 0);
   return {
     id: responseId(),
     model: body.model ?? model.name,
@@ -72,23 +82,26 @@ export function synthesize(
     choices,
     usage: {
       prompt_tokens: prompt,
-      completion_tokens: counting === "openai" ? completion + reasoning : completion,
+      completion_tokens: opts.counting === "openai" ? completion + reasoning : completion,
       total_tokens: prompt + completion + reasoning,
+      ...(cached > 0 ? { prompt_tokens_details: { cached_tokens: cached } } : {}),
       ...(reasoning > 0 ? { completion_tokens_details: { reasoning_tokens: reasoning } } : {}),
-      ...(counting === "vertex" ? { extra_properties: { google: { traffic_type: "ON_DEMAND" } } } : {}),
+      ...(opts.counting === "vertex" ? { extra_properties: { google: { traffic_type: opts.trafficType } } } : {}),
     },
   };
 }
 
-function choose(
-  body: WireRequest,
-  model: EmulatedModel,
-  directives: Directives,
-  userText: string,
-  index: number,
-  withThoughts: boolean,
-): SyntheticChoice {
-  const thoughts = withThoughts ? `Thinking about "${userText}" (choice ${index}).` : "";
+interface ChoiceContext {
+  userText: string;
+  index: number;
+  showThoughts: boolean;
+  /** The model thinks in this turn (2.5 models then sign their first tool call). */
+  thinks: boolean;
+}
+
+function choose(body: WireRequest, model: EmulatedModel, directives: Directives, turn: ChoiceContext): SyntheticChoice {
+  const { userText, index } = turn;
+  const thoughts = turn.showThoughts ? `Thinking about "${userText}" (choice ${index}).` : "";
   if (directives.safetyBlock) {
     return {
       thoughts: "",
@@ -99,7 +112,7 @@ function choose(
       finishReason: "content_filter",
     };
   }
-  const toolCalls = plannedToolCalls(body, model, directives, userText);
+  const toolCalls = plannedToolCalls(body, model, directives, turn);
   if (toolCalls.length > 0) {
     return {
       thoughts,
@@ -121,7 +134,7 @@ function choose(
     text = text.split(" ").slice(0, limit).join(" ");
     finishReason = "length";
   }
-  const signature = model.signatures ? signatureFor("text", text ?? image?.data ?? "") : undefined;
+  const signature = model.signs === "always" ? signatureFor("text", text ?? image?.data ?? "") : undefined;
   return { thoughts, text, toolCalls: [], image, signature, finishReason };
 }
 
@@ -135,6 +148,8 @@ function answerText(
   if (directives.words !== undefined) {
     return Array.from({ length: directives.words }, (_, i) => `w${i + 1}`).join(" ");
   }
+  const json = jsonAnswer(body.response_format, userText);
+  if (json !== undefined) return json;
   const last = body.messages.at(-1);
   if (last?.role === "tool") {
     const results = body.messages.filter((m) => m.role === "tool").map((m) => messageText(m));
@@ -144,26 +159,38 @@ function answerText(
   return `Emulated ${model.name} says: ${userText}${suffix}`;
 }
 
-/** Calls tools when tools are offered, the choice allows it, and the last message is the user's. */
+/**
+ * Calls tools when tools are offered and the choice allows it: after a user message, the first offered tool (or
+ * `tools=N` of them); after tool results, the next offered tool no earlier turn has called, so two- and
+ * three-step agent loops can be exercised; once every offered tool was called, it answers with text.
+ */
 function plannedToolCalls(
   body: WireRequest,
   model: EmulatedModel,
   directives: Directives,
-  userText: string,
+  turn: ChoiceContext,
 ): SyntheticToolCall[] {
   const tools = body.tools ?? [];
-  if (tools.length === 0 || body.tool_choice === "none" || body.messages.at(-1)?.role !== "user") return [];
+  const last = body.messages.at(-1)?.role;
+  if (tools.length === 0 || body.tool_choice === "none" || (last !== "user" && last !== "tool")) return [];
   const forced = typeof body.tool_choice === "object" ? body.tool_choice.function.name : undefined;
-  const candidates = forced ? tools.filter((t) => t.function.name === forced) : tools;
+  let candidates = forced ? tools.filter((t) => t.function.name === forced) : tools;
+  if (last === "tool") {
+    const called = new Set(body.messages.flatMap((m) => m.tool_calls ?? []).map((c) => c.function.name));
+    candidates = candidates.filter((t) => !called.has(t.function.name));
+  }
   const count = Math.max(1, directives.tools ?? 1);
   const calls: SyntheticToolCall[] = [];
+  const step = body.messages.filter((m) => m.role === "assistant" && m.tool_calls?.length).length;
   for (let i = 0; i < count && candidates.length > 0; i++) {
     const tool = candidates[i % candidates.length] as WireTool;
     const name = tool.function.name;
-    const args = JSON.stringify(argumentsFor(tool, userText, i));
-    const id = directives.nameAsId || !model.signatures ? name : `function-call-${uuidFrom(`${name}${args}${i}`)}`;
-    // Only the first of parallel calls carries a signature.
-    const signature = model.signatures && i === 0 ? callSignature(name, args) : undefined;
+    const args = JSON.stringify(argumentsFor(tool, turn.userText, i));
+    const id =
+      directives.nameAsId || model.signs !== "always" ? name : `function-call-${uuidFrom(`${name}${args}${i}${step}`)}`;
+    // Only the first of parallel calls carries a signature; Gemini 2.5 signs only when it thought.
+    const signs = model.signs === "always" || (model.signs === "tool-calls-when-thinking" && turn.thinks);
+    const signature = signs && i === 0 ? callSignature(name, args) : undefined;
     calls.push({ id, name, arguments: args, signature });
   }
   return calls;

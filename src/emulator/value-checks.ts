@@ -3,13 +3,24 @@
  * each rule with its basis). Where Vertex's exact behaviour is only guessed, the strict side is taken: a lax
  * emulator hides gateway bugs.
  */
+import { Ajv2020 } from "ajv/dist/2020.js";
+import {
+  mediaKindOf,
+  VERTEX_INLINE_IMAGE_BYTES,
+  VERTEX_INLINE_MEDIA_BYTES,
+  VERTEX_MIME_TYPES,
+} from "../wire/vertex-media.ts";
 import type { WireContentPart, WireRequest } from "../wire/vertex-wire.ts";
 import { type EmulatedError, googleError } from "./google-errors.ts";
 import type { EmulatedModel } from "./model-catalog.ts";
+import { checkThinking } from "./thinking.ts";
 
 const ROLES = new Set(["system", "user", "assistant", "tool", "function"]);
 const PART_TYPES = new Set(["text", "image_url", "input_audio"]);
-const REASONING_EFFORTS = new Set(["none", "low", "medium", "high"]);
+/** `input_audio.format` short forms OpenAI's SDKs send. */
+const AUDIO_FORMATS = new Set(["wav", "mp3"]);
+const RESPONSE_FORMATS = new Set(["text", "json_object", "json_schema"]);
+const schemas = new Ajv2020({ strict: false, validateFormats: false });
 /** extra_body.google keys Vertex documents for this endpoint. */
 const GOOGLE_KEYS = new Set([
   "thinking_config",
@@ -34,8 +45,6 @@ const HARM_THRESHOLDS = new Set([
   "BLOCK_NONE",
   "OFF",
 ]);
-/** Models that cannot turn thinking off. */
-const ALWAYS_THINKING = new Set(["google/gemini-2.5-pro"]);
 
 /** `[min, max)` or `[min, max]` ranges, in Vertex's own words for an out-of-range value. */
 const RANGES: [keyof WireRequest, number, number, "inclusive" | "exclusive"][] = [
@@ -49,9 +58,10 @@ const RANGES: [keyof WireRequest, number, number, "inclusive" | "exclusive"][] =
 export function checkValues(body: WireRequest, model: EmulatedModel, location: string): EmulatedError | undefined {
   return (
     checkRanges(body) ??
-    checkReasoning(body, model) ??
+    checkThinking(body, model) ??
     checkMessages(body) ??
     checkTools(body) ??
+    checkResponseFormat(body) ??
     checkGoogleOptions(body, location)
   );
 }
@@ -67,24 +77,6 @@ function checkRanges(body: WireRequest): EmulatedError | undefined {
         `Unable to submit request because it has a ${key} value of ${JSON.stringify(value)} but the supported range is from ${min} (inclusive) to ${max} (${upper}). Update the value and try again.`,
       );
     }
-  }
-  return undefined;
-}
-
-function checkReasoning(body: WireRequest, model: EmulatedModel): EmulatedError | undefined {
-  const effort: unknown = body.reasoning_effort;
-  if (effort === undefined) return undefined;
-  if (typeof effort !== "string" || !REASONING_EFFORTS.has(effort)) {
-    return googleError(
-      400,
-      `Invalid value at 'reasoning_effort' (${JSON.stringify(effort)}): use one of none, low, medium, high.`,
-    );
-  }
-  if (effort === "none" && ALWAYS_THINKING.has(model.name)) {
-    return googleError(
-      400,
-      `Unable to submit request because thinking can't be turned off for ${model.name}. Use a reasoning_effort of low, medium or high.`,
-    );
   }
   return undefined;
 }
@@ -120,23 +112,133 @@ function partProblem(part: WireContentPart): string | undefined {
   if (typeof type !== "string" || !PART_TYPES.has(type)) {
     return `unsupported content part type ${JSON.stringify(type)}; use text, image_url or input_audio.`;
   }
-  const url =
-    part.type === "image_url" ? (typeof part.image_url === "string" ? part.image_url : part.image_url?.url) : undefined;
-  const data = part.type === "input_audio" ? part.input_audio?.data : undefined;
-  for (const value of [url, data]) {
-    if (typeof value !== "string" || !value.startsWith("data:")) continue;
-    const match = /^data:[\w.+-]+\/[\w.+-]+;base64,(.*)$/s.exec(value);
-    if (!match || !isBase64(match[1] ?? "")) return "the data URI is not valid base64 (data:<MIME>;base64,<bytes>).";
+  if (part.type === "image_url") {
+    const url = typeof part.image_url === "string" ? part.image_url : part.image_url?.url;
+    if (typeof url !== "string" || url === "") return "image_url.url is required.";
+    return url.startsWith("data:") ? dataUriProblem(url) : uriProblem(url);
+  }
+  if (part.type === "input_audio") {
+    const { data, format } = (part.input_audio ?? {}) as { data?: unknown; format?: unknown };
+    if (typeof format !== "string" || !(AUDIO_FORMATS.has(format) || mediaKindOf(format))) {
+      return `input_audio.format ${JSON.stringify(format)} is not supported; use wav, mp3 or one of ${[...VERTEX_MIME_TYPES.audio, ...VERTEX_MIME_TYPES.video, ...VERTEX_MIME_TYPES.document].join(", ")}.`;
+    }
+    if (typeof data !== "string" || data === "") return "input_audio.data is required.";
+    if (data.startsWith("data:")) return dataUriProblem(data);
+    if (/^(gs|https):\/\//.test(data)) return uriProblem(data);
+    if (!isBase64(data)) return "input_audio.data is neither a gs:// or https:// URI nor valid base64.";
+    return sizeProblem(Buffer.byteLength(data, "base64"), "audio");
   }
   return undefined;
+}
+
+function uriProblem(uri: string): string | undefined {
+  if (/^gs:\/\/[^/\s]+\/\S+$/.test(uri) || /^https:\/\/\S+$/.test(uri)) return undefined;
+  return `the URI ${JSON.stringify(uri.slice(0, 80))} is not supported; use a gs://bucket/object URI, an https:// URL or a data: URI.`;
+}
+
+function dataUriProblem(uri: string): string | undefined {
+  const match = /^data:([\w.+-]+\/[\w.+-]+);base64,(.*)$/s.exec(uri);
+  if (!match || !isBase64(match[2] ?? "")) return "the data URI is not valid base64 (data:<MIME>;base64,<bytes>).";
+  const mime = match[1] ?? "";
+  const kind = mediaKindOf(mime);
+  if (!kind) {
+    return `the MIME type ${JSON.stringify(mime)} is not supported; use one of ${Object.values(VERTEX_MIME_TYPES).flat().join(", ")}.`;
+  }
+  return sizeProblem(Buffer.byteLength(match[2] ?? "", "base64"), kind);
+}
+
+function sizeProblem(bytes: number, kind: string): string | undefined {
+  const limit = kind === "image" ? VERTEX_INLINE_IMAGE_BYTES : VERTEX_INLINE_MEDIA_BYTES;
+  if (bytes <= limit) return undefined;
+  return `the inline ${kind} is ${bytes} bytes, over the ${limit}-byte limit for inline data; upload it to Cloud Storage and send its gs:// URI.`;
 }
 
 function isBase64(text: string): boolean {
   return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
 }
 
-/** A named tool_choice must name one of the tools offered. */
+/** Each tool's parameters must be a schema of an object (the OpenAPI subset Vertex reads). */
+function checkToolSchemas(body: WireRequest): EmulatedError | undefined {
+  for (const [i, tool] of (body.tools ?? []).entries()) {
+    const parameters: unknown = tool.function?.parameters;
+    if (parameters === undefined) continue;
+    const at = `tools[${i}].function.parameters`;
+    const problem = schemaProblem(parameters);
+    if (problem) return googleError(400, `Invalid value at '${at}': ${problem}`);
+    const type = (parameters as { type?: unknown }).type;
+    if (type !== undefined && type !== "object") {
+      return googleError(
+        400,
+        `Invalid value at '${at}.type' (${JSON.stringify(type)}): function parameters must be of type object.`,
+      );
+    }
+  }
+  return undefined;
+}
+
+function schemaProblem(schema: unknown): string | undefined {
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema))
+    return "a JSON Schema object is required.";
+  if (schemas.validateSchema(schema as object)) return undefined;
+  const first = schemas.errors?.[0];
+  return `not a valid schema: ${first?.instancePath || "/"} ${first?.message ?? "is not valid"}.`;
+}
+
+/** `response_format`: a known type; json_schema with a schema that is one and does not recurse into itself. */
+function checkResponseFormat(body: WireRequest): EmulatedError | undefined {
+  const format = body.response_format as { type?: unknown; json_schema?: { schema?: unknown } } | undefined;
+  if (format === undefined) return undefined;
+  if (typeof format.type !== "string" || !RESPONSE_FORMATS.has(format.type)) {
+    return googleError(
+      400,
+      `Invalid value at 'response_format.type' (${JSON.stringify(format.type)}): use text, json_object or json_schema.`,
+    );
+  }
+  if (format.type !== "json_schema") return undefined;
+  const schema = format.json_schema?.schema;
+  const problem = schemaProblem(schema);
+  if (problem) return googleError(400, `Invalid value at 'response_format.json_schema.schema': ${problem}`);
+  if (refersToItself(schema as Record<string, unknown>)) {
+    return googleError(
+      400,
+      "Invalid value at 'response_format.json_schema.schema': recursive schemas are not supported; unroll the $ref cycle to a fixed depth.",
+    );
+  }
+  return undefined;
+}
+
+/** Whether a `$ref` chain starting anywhere in the schema comes back to a definition it started from. */
+function refersToItself(schema: Record<string, unknown>): boolean {
+  const definitions = { ...(schema.$defs as object), ...(schema.definitions as object) } as Record<string, unknown>;
+  const refsIn = (node: unknown, out: Set<string>): Set<string> => {
+    if (Array.isArray(node)) for (const item of node) refsIn(item, out);
+    else if (node && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "$ref" && typeof value === "string") out.add(value.replace(/^#\/(\$defs|definitions)\//, ""));
+        else refsIn(value, out);
+      }
+    }
+    return out;
+  };
+  if ([...refsIn(schema, new Set())].includes("#")) return true;
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const cycles = (name: string): boolean => {
+    if (visiting.has(name)) return true;
+    if (done.has(name) || !(name in definitions)) return false;
+    visiting.add(name);
+    const found = [...refsIn(definitions[name], new Set())].some(cycles);
+    visiting.delete(name);
+    done.add(name);
+    return found;
+  };
+  return Object.keys(definitions).some(cycles);
+}
+
+/** Tool schemas must be schemas; a named tool_choice must name one of the tools offered. */
 function checkTools(body: WireRequest): EmulatedError | undefined {
+  const schemaRefused = checkToolSchemas(body);
+  if (schemaRefused) return schemaRefused;
   const choice = body.tool_choice;
   if (typeof choice !== "object" || choice === null) return undefined;
   const named = choice.function?.name;

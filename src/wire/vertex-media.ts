@@ -1,0 +1,48 @@
+/**
+ * What Vertex's Gemini models accept as media: MIME types by kind and the inline size limits. One owner for
+ * both sides that need it: the gateway's request rules and the emulator's checks.
+ */
+
+export type MediaKind = "image" | "audio" | "video" | "document";
+
+/** The MIME types Vertex's Gemini models accept, by part kind. */
+export const VERTEX_MIME_TYPES: Record<MediaKind, readonly string[]> = {
+  image: ["image/png", "image/jpeg", "image/jpg", "image/webp", "image/heic", "image/heif"],
+  audio: [
+    "audio/wav",
+    "audio/x-wav",
+    "audio/mp3",
+    "audio/mpeg",
+    "audio/aiff",
+    "audio/aac",
+    "audio/ogg",
+    "audio/flac",
+    "audio/webm",
+    "audio/m4a",
+    "audio/pcm",
+  ],
+  video: [
+    "video/mp4",
+    "video/mpeg",
+    "video/mov",
+    "video/quicktime",
+    "video/avi",
+    "video/x-flv",
+    "video/mpg",
+    "video/webm",
+    "video/wmv",
+    "video/3gpp",
+  ],
+  document: ["application/pdf", "text/plain"],
+};
+
+/** The kind a MIME type belongs to, or undefined when Vertex accepts it for no kind. */
+export function mediaKindOf(mimeType: string): MediaKind | undefined {
+  const mime = mimeType.toLowerCase();
+  return (Object.keys(VERTEX_MIME_TYPES) as MediaKind[]).find((kind) => VERTEX_MIME_TYPES[kind].includes(mime));
+}
+
+/** Vertex's limit for one inline image (7 MB) [doc]. */
+export const VERTEX_INLINE_IMAGE_BYTES = 7 * 1024 * 1024;
+/** The inline limit for other media (20 MB per request in Google's docs for inline data). */
+export const VERTEX_INLINE_MEDIA_BYTES = 20 * 1024 * 1024;
