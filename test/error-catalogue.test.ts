@@ -11,6 +11,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { ErrorInfoSchema, RetryInfoSchema } from "../gen/google/rpc/error_details_pb.ts";
 import { Health } from "../gen/grpc/health/v1/health_pb.ts";
 import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
+import { TrafficTier } from "../gen/vertexchat/v1/options_pb.ts";
 import { ERROR_CATALOGUE, type ErrorReason } from "../src/rpc/error-catalogue.ts";
 import { writeTemp } from "./support/certs.ts";
 import { rejection, streamFailure } from "./support/expect-error.ts";
@@ -263,6 +264,12 @@ describe("every reason of the error catalogue, end to end", () => {
   });
 
   describe("the model endpoint", () => {
+    test("PRIORITY_NEEDS_GLOBAL: the priority tier for a model routed only to a region", async () => {
+      const priority = userRequest("x", { google: { trafficTier: TrafficTier.PRIORITY } });
+      const err = await rejection(main.client().createChatCompletion(priority));
+      assertReason(err, "PRIORITY_NEEDS_GLOBAL");
+      assert.match(err.rawMessage, /global/);
+    });
     test("ENDPOINT_REQUEST_TOO_LARGE and ENDPOINT_CANNOT_STREAM: a shared-DNS Model Garden endpoint", async () => {
       const big = userRequest("x".repeat(1_600_000), { model: "llama-shared" });
       assertReason(await rejection(main.client("grpc").createChatCompletion(big)), "ENDPOINT_REQUEST_TOO_LARGE");

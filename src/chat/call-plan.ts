@@ -3,6 +3,7 @@
  * how long it may take. Pure: the same request and settings give the same plan.
  */
 import type { ChatCompletionRequest } from "../../gen/vertexchat/v1/chat_service_pb.ts";
+import { TrafficTier } from "../../gen/vertexchat/v1/options_pb.ts";
 import { gatewayError } from "../rpc/error-catalogue.ts";
 import { unknownModelError } from "../rpc/error-mapping.ts";
 import {
@@ -34,12 +35,13 @@ export function planCall(
   callerTimeoutMs: number | undefined,
   settings: PlanSettings,
 ): CallPlan {
-  const route = settings.router.route(req.model, { cachedContent: req.google?.cachedContent ?? "" });
-  if (!route)
+  const routed = settings.router.route(req.model, { cachedContent: req.google?.cachedContent ?? "" });
+  if (!routed)
     throw unknownModelError(
       req.model,
       settings.router.catalog().map((m) => m.name),
     );
+  const route = req.google?.trafficTier === TrafficTier.PRIORITY ? priorityRoute(req.model, routed) : routed;
   const upstreamRequest = toUpstreamRequest(req, {
     upstreamModel: route.upstreamModel,
     googleFieldsPlacement: settings.googleFieldsPlacement,
@@ -60,4 +62,20 @@ export function planCall(
     route.maxTimeoutMs ?? Number.POSITIVE_INFINITY,
   );
   return { route, upstreamRequest, timeoutMs };
+}
+
+/** Priority PayGo exists on Vertex's global endpoint only: the route's global target, or the caller's error. */
+function priorityRoute(model: string, route: Route): Route {
+  const global = route.targets.filter((target) => target.location === "global");
+  if (global.length > 0) return { ...route, targets: global };
+  const where = route.targets.map((t) => t.location).filter(Boolean);
+  const served =
+    where.length > 0
+      ? `routed to ${where.join(", ")}`
+      : `served by ${route.upstreamName}, which is not a Vertex location`;
+  throw gatewayError(
+    "PRIORITY_NEEDS_GLOBAL",
+    `google.traffic_tier PRIORITY is served on Vertex's global endpoint only, but model ${JSON.stringify(model)} is ${served}; route the model to location global, or leave traffic_tier unset`,
+    { metadata: { upstream: route.upstreamName, locations: where.join(",") } },
+  );
 }

@@ -153,6 +153,7 @@ function startCall(opts: ChatServiceOptions, plan: CallPlan, ctx: HandlerContext
   const call: UpstreamCall = {
     signal: abort.signal,
     timeoutMs: plan.timeoutMs,
+    headers: plan.upstreamRequest.headers,
     traceContext: ctx.values.get(TRACE_CONTEXT),
   };
   const info = ctx.values.get(RPC_INFO);

@@ -8,10 +8,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { VERTEX_CHAT_PATH } from "../wire/vertex-urls.ts";
-import type { WireRequest } from "../wire/vertex-wire.ts";
+import { SHARED_REQUEST_TYPE_HEADER, type WireRequest } from "../wire/vertex-wire.ts";
 import { type Directives, parseDirectives } from "./directives.ts";
 import { type EmulatedError, errorBody, googleError } from "./google-errors.ts";
-import { findEmulatedModel } from "./model-catalog.ts";
+import { findEmulatedModel, unlistedModel } from "./model-catalog.ts";
 import { checkRequest } from "./request-checks.ts";
 import { messageText, synthesize } from "./synthetic-answer.ts";
 import { type EncodingOptions, encodeChunks, encodeResponse } from "./wire-encoding.ts";
@@ -142,18 +142,24 @@ async function handle(
       ),
     );
   }
-  // A self-deployed or OpenAI-compatible model the catalog does not list: thinks when asked, signs nothing.
-  const emulated = model ?? {
-    name: body.model ?? "",
-    globalOnly: false,
-    signatures: false,
-    thinking: true,
-    imageOutput: false,
-  };
-  const rejected = checkRequest(body, emulated, location);
+  const tier = req.headers[SHARED_REQUEST_TYPE_HEADER];
+  if (tier !== undefined && tier !== "priority") {
+    return fail(
+      googleError(
+        400,
+        `Invalid value for header ${SHARED_REQUEST_TYPE_HEADER} (${JSON.stringify(tier)}): use priority, or send no header for standard on-demand traffic.`,
+      ),
+    );
+  }
+  const priority = tier === "priority" && !openaiStyle;
+  const emulated = model ?? unlistedModel(body.model ?? "");
+  const rejected = checkRequest(body, emulated, { location, priority });
   if (rejected) return fail(rejected);
 
-  const answer = synthesize(body, emulated, directives, openaiStyle ? "openai" : "vertex");
+  const answer = synthesize(body, emulated, directives, {
+    counting: openaiStyle ? "openai" : "vertex",
+    trafficType: priority ? "ON_DEMAND_PRIORITY" : "ON_DEMAND",
+  });
   const google = body.extra_body?.google;
   const encoding: EncodingOptions = {
     thoughtMarker: google?.thought_tag_marker,

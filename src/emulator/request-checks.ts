@@ -35,7 +35,18 @@ const ACCEPTED_KEYS = new Set([
   "logit_bias",
 ]);
 
-export function checkRequest(body: WireRequest, model: EmulatedModel, location: string): EmulatedError | undefined {
+/** Where a request was sent and how: its location, and whether it asked for Priority PayGo. */
+export interface RequestContext {
+  location: string;
+  priority: boolean;
+}
+
+export function checkRequest(
+  body: WireRequest,
+  model: EmulatedModel,
+  where: RequestContext,
+): EmulatedError | undefined {
+  const { location } = where;
   for (const key of Object.keys(body)) {
     if (!ACCEPTED_KEYS.has(key)) {
       return googleError(400, `Invalid JSON payload received. Unknown name "${key}": Cannot find field.`);
@@ -53,16 +64,36 @@ export function checkRequest(body: WireRequest, model: EmulatedModel, location: 
   }
   const invalid = checkValues(body, model, location);
   if (invalid) return invalid;
-  if (body.n !== undefined && body.n > 1 && model.signatures) {
+  if (where.priority) {
+    const refused = checkPriority(model, location);
+    if (refused) return refused;
+  }
+  if (body.n !== undefined && body.n > 1 && model.requiresSignatures) {
     return googleError(
       400,
       `Unable to submit request because candidateCount must be 1 but the entered value was ${body.n}. Update the candidateCount value and try again.`,
     );
   }
-  if (body.reasoning_effort && body.extra_body?.google?.thinking_config) {
-    return googleError(400, "reasoning_effort and thinking_config cannot both be set.");
+  if (model.requiresSignatures) return checkSignatures(body);
+  return undefined;
+}
+
+/** Priority PayGo is served on the global endpoint only, for the models that offer it. */
+function checkPriority(model: EmulatedModel, location: string): EmulatedError | undefined {
+  if (location !== "global") {
+    return googleError(
+      400,
+      `Priority PayGo (X-Vertex-AI-LLM-Shared-Request-Type: priority) is only available on the global endpoint, not in region '${location}'.`,
+      "FAILED_PRECONDITION",
+    );
   }
-  if (model.signatures) return checkSignatures(body);
+  if (!model.priority) {
+    return googleError(
+      400,
+      `Priority PayGo (X-Vertex-AI-LLM-Shared-Request-Type: priority) is not available for ${model.name}.`,
+      "FAILED_PRECONDITION",
+    );
+  }
   return undefined;
 }
 

@@ -118,6 +118,11 @@ export const ERROR_CATALOGUE = {
     when: "a fault of the gateway itself; report it with the `x-request-id` of the call",
   },
   // The model endpoint (ENDPOINT_*: what the route's endpoint cannot do; UPSTREAM_*: what it answered).
+  PRIORITY_NEEDS_GLOBAL: {
+    code: Code.FailedPrecondition,
+    retry: false,
+    when: "`google.traffic_tier` PRIORITY for a model routed only to regional locations or to a non-Vertex upstream (Priority PayGo is served at `global` only)",
+  },
   ENDPOINT_REQUEST_TOO_LARGE: {
     code: Code.FailedPrecondition,
     retry: false,

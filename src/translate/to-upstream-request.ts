@@ -4,7 +4,7 @@
  */
 import type { ChatCompletionRequest } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { type ContentPart, type Media, type Message, Role } from "../../gen/vertexchat/v1/content_pb.ts";
-import type { GoogleOptions } from "../../gen/vertexchat/v1/options_pb.ts";
+import { type GoogleOptions, TrafficTier } from "../../gen/vertexchat/v1/options_pb.ts";
 import type { Tool, ToolChoice } from "../../gen/vertexchat/v1/tools_pb.ts";
 import type {
   WireContentPart,
@@ -18,6 +18,7 @@ import type {
   WireToolCall,
   WireToolChoice,
 } from "../wire/vertex-wire.ts";
+import { SHARED_REQUEST_TYPE_HEADER } from "../wire/vertex-wire.ts";
 import {
   fromTable,
   wireHarmBlockThreshold,
@@ -47,6 +48,8 @@ export interface UpstreamRequest {
   body: WireRequest;
   /** The tag thoughts come wrapped in, if any; the response translation needs it. */
   thoughtMarker: string | undefined;
+  /** Request headers the options ask for (Priority PayGo's tier header). */
+  headers: Record<string, string>;
 }
 
 export function toUpstreamRequest(req: ChatCompletionRequest, opts: UpstreamRequestOptions): UpstreamRequest {
@@ -74,7 +77,9 @@ export function toUpstreamRequest(req: ChatCompletionRequest, opts: UpstreamRequ
 
   const { google, thoughtMarker } = toWireGoogleOptions(req.google, opts.defaultThoughtMarker);
   if (google) placeGoogleOptions(body, google, opts.googleFieldsPlacement);
-  return { body, thoughtMarker };
+  const headers: Record<string, string> =
+    req.google?.trafficTier === TrafficTier.PRIORITY ? { [SHARED_REQUEST_TYPE_HEADER]: "priority" } : {};
+  return { body, thoughtMarker, headers };
 }
 
 /** The one function that decides where the Gemini options go in the body. */

@@ -18,6 +18,8 @@ export interface UpstreamCall {
   signal: AbortSignal;
   /** The time left for the whole upstream call (the caller's deadline, or the configured default). */
   timeoutMs: number;
+  /** Headers the request itself asks for (Priority PayGo's tier header). */
+  headers?: Readonly<Record<string, string>> | undefined;
   /** The trace the upstream request belongs to (OpenTelemetry); its span is opened here. */
   traceContext?: Context | undefined;
   /**
@@ -174,7 +176,7 @@ export class ChatUpstream {
 
   async #requestOptions(call: UpstreamCall, span: Span): Promise<OpenAI.RequestOptions> {
     const token = await this.#tokens.token();
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = { ...call.headers, Authorization: `Bearer ${token}` };
     propagation.inject(trace.setSpan(call.traceContext ?? context.active(), span), headers);
     return { headers, signal: call.signal, timeout: Math.max(1, Math.floor(call.timeoutMs)) };
   }

@@ -183,3 +183,6 @@ export interface WireChunk {
 export interface WireGoogleError {
   error: { code: number; message: string; status: string; details?: unknown[] };
 }
+
+/** The request header that selects Priority PayGo (`priority`), served on the global endpoint only [doc]. */
+export const SHARED_REQUEST_TYPE_HEADER = "x-vertex-ai-llm-shared-request-type";

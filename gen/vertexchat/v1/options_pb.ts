@@ -14,7 +14,7 @@ import type { JsonObject, Message, UnknownEnum } from "@bufbuild/protobuf";
  * Describes the file vertexchat/v1/options.proto.
  */
 export const file_vertexchat_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("Cht2ZXJ0ZXhjaGF0L3YxL29wdGlvbnMucHJvdG8SDXZlcnRleGNoYXQudjEitQEKDlJlc3BvbnNlRm9ybWF0EikKBHRleHQYASABKAsyGS52ZXJ0ZXhjaGF0LnYxLlRleHRGb3JtYXRIABI2Cgtqc29uX29iamVjdBgCIAEoCzIfLnZlcnRleGNoYXQudjEuSnNvbk9iamVjdEZvcm1hdEgAEjYKC2pzb25fc2NoZW1hGAMgASgLMh8udmVydGV4Y2hhdC52MS5Kc29uU2NoZW1hRm9ybWF0SABCCAoGZm9ybWF0IgwKClRleHRGb3JtYXQiEgoQSnNvbk9iamVjdEZvcm1hdCKcAQoQSnNvblNjaGVtYUZvcm1hdBIqCgRuYW1lGAEgASgJQhy6SBlyFzIVXltBLVphLXowLTlfLV17MSw2NH0kEhMKC2Rlc2NyaXB0aW9uGAIgASgJEicKBnNjaGVtYRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoGc3RyaWN0GAQgASgISACIAQFCCQoHX3N0cmljdCISChBXZWJTZWFyY2hPcHRpb25zIocDCg1Hb29nbGVPcHRpb25zEjYKD3RoaW5raW5nX2NvbmZpZxgBIAEoCzIdLnZlcnRleGNoYXQudjEuVGhpbmtpbmdDb25maWcSNQoPc2FmZXR5X3NldHRpbmdzGAIgAygLMhwudmVydGV4Y2hhdC52MS5TYWZldHlTZXR0aW5nElcKDmNhY2hlZF9jb250ZW50GAMgASgJQj+6SDxyOjI4Xihwcm9qZWN0cy9bXi9dKy9sb2NhdGlvbnMvW14vXSsvY2FjaGVkQ29udGVudHMvW14vXSspPyQSGgoSdGhvdWdodF90YWdfbWFya2VyGAQgASgJEisKHnN0cmVhbV9mdW5jdGlvbl9jYWxsX2FyZ3VtZW50cxgFIAEoCEgAiAEBEkIKEG1lZGlhX3Jlc29sdXRpb24YBiABKA4yHi52ZXJ0ZXhjaGF0LnYxLk1lZGlhUmVzb2x1dGlvbkIIukgFggECEAFCIQofX3N0cmVhbV9mdW5jdGlvbl9jYWxsX2FyZ3VtZW50cyLIAQoOVGhpbmtpbmdDb25maWcSLgoPdGhpbmtpbmdfYnVkZ2V0GAEgASgFQhC6SA0aCyj///////////8BSACIAQESPgoOdGhpbmtpbmdfbGV2ZWwYAiABKA4yHC52ZXJ0ZXhjaGF0LnYxLlRoaW5raW5nTGV2ZWxCCLpIBYIBAhABEh0KEGluY2x1ZGVfdGhvdWdodHMYAyABKAhIAYgBAUISChBfdGhpbmtpbmdfYnVkZ2V0QhMKEV9pbmNsdWRlX3Rob3VnaHRzIowBCg1TYWZldHlTZXR0aW5nEjkKCGNhdGVnb3J5GAEgASgOMhsudmVydGV4Y2hhdC52MS5IYXJtQ2F0ZWdvcnlCCrpIB4IBBBABIAASQAoJdGhyZXNob2xkGAIgASgOMiEudmVydGV4Y2hhdC52MS5IYXJtQmxvY2tUaHJlc2hvbGRCCrpIB4IBBBABIAAqoAEKD1JlYXNvbmluZ0VmZm9ydBIgChxSRUFTT05JTkdfRUZGT1JUX1VOU1BFQ0lGSUVEEAASGQoVUkVBU09OSU5HX0VGRk9SVF9OT05FEAESGAoUUkVBU09OSU5HX0VGRk9SVF9MT1cQAhIbChdSRUFTT05JTkdfRUZGT1JUX01FRElVTRADEhkKFVJFQVNPTklOR19FRkZPUlRfSElHSBAEKl8KCE1vZGFsaXR5EhgKFE1PREFMSVRZX1VOU1BFQ0lGSUVEEAASEQoNTU9EQUxJVFlfVEVYVBABEhIKDk1PREFMSVRZX0lNQUdFEAISEgoOTU9EQUxJVFlfQVVESU8QAyqXAQoNVGhpbmtpbmdMZXZlbBIeChpUSElOS0lOR19MRVZFTF9VTlNQRUNJRklFRBAAEhoKFlRISU5LSU5HX0xFVkVMX01JTklNQUwQARIWChJUSElOS0lOR19MRVZFTF9MT1cQAhIZChVUSElOS0lOR19MRVZFTF9NRURJVU0QAxIXChNUSElOS0lOR19MRVZFTF9ISUdIEAQq1wEKDEhhcm1DYXRlZ29yeRIdChlIQVJNX0NBVEVHT1JZX1VOU1BFQ0lGSUVEEAASHQoZSEFSTV9DQVRFR09SWV9IQVRFX1NQRUVDSBABEiMKH0hBUk1fQ0FURUdPUllfREFOR0VST1VTX0NPTlRFTlQQAhIcChhIQVJNX0NBVEVHT1JZX0hBUkFTU01FTlQQAxIjCh9IQVJNX0NBVEVHT1JZX1NFWFVBTExZX0VYUExJQ0lUEAQSIQodSEFSTV9DQVRFR09SWV9DSVZJQ19JTlRFR1JJVFkQBSqGAgoSSGFybUJsb2NrVGhyZXNob2xkEiQKIEhBUk1fQkxPQ0tfVEhSRVNIT0xEX1VOU1BFQ0lGSUVEEAASLAooSEFSTV9CTE9DS19USFJFU0hPTERfQkxPQ0tfTE9XX0FORF9BQk9WRRABEi8KK0hBUk1fQkxPQ0tfVEhSRVNIT0xEX0JMT0NLX01FRElVTV9BTkRfQUJPVkUQAhIoCiRIQVJNX0JMT0NLX1RIUkVTSE9MRF9CTE9DS19PTkxZX0hJR0gQAxIjCh9IQVJNX0JMT0NLX1RIUkVTSE9MRF9CTE9DS19OT05FEAQSHAoYSEFSTV9CTE9DS19USFJFU0hPTERfT0ZGEAVCIwoRZGV2LnZlcnRleGNoYXQudjFCDE9wdGlvbnNQcm90b1ABYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_struct, file_vertexchat_v1_content]);
+  fileDesc("Cht2ZXJ0ZXhjaGF0L3YxL29wdGlvbnMucHJvdG8SDXZlcnRleGNoYXQudjEitQEKDlJlc3BvbnNlRm9ybWF0EikKBHRleHQYASABKAsyGS52ZXJ0ZXhjaGF0LnYxLlRleHRGb3JtYXRIABI2Cgtqc29uX29iamVjdBgCIAEoCzIfLnZlcnRleGNoYXQudjEuSnNvbk9iamVjdEZvcm1hdEgAEjYKC2pzb25fc2NoZW1hGAMgASgLMh8udmVydGV4Y2hhdC52MS5Kc29uU2NoZW1hRm9ybWF0SABCCAoGZm9ybWF0IgwKClRleHRGb3JtYXQiEgoQSnNvbk9iamVjdEZvcm1hdCKcAQoQSnNvblNjaGVtYUZvcm1hdBIqCgRuYW1lGAEgASgJQhy6SBlyFzIVXltBLVphLXowLTlfLV17MSw2NH0kEhMKC2Rlc2NyaXB0aW9uGAIgASgJEicKBnNjaGVtYRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoGc3RyaWN0GAQgASgISACIAQFCCQoHX3N0cmljdCISChBXZWJTZWFyY2hPcHRpb25zIsMDCg1Hb29nbGVPcHRpb25zEjYKD3RoaW5raW5nX2NvbmZpZxgBIAEoCzIdLnZlcnRleGNoYXQudjEuVGhpbmtpbmdDb25maWcSNQoPc2FmZXR5X3NldHRpbmdzGAIgAygLMhwudmVydGV4Y2hhdC52MS5TYWZldHlTZXR0aW5nElcKDmNhY2hlZF9jb250ZW50GAMgASgJQj+6SDxyOjI4Xihwcm9qZWN0cy9bXi9dKy9sb2NhdGlvbnMvW14vXSsvY2FjaGVkQ29udGVudHMvW14vXSspPyQSGgoSdGhvdWdodF90YWdfbWFya2VyGAQgASgJEisKHnN0cmVhbV9mdW5jdGlvbl9jYWxsX2FyZ3VtZW50cxgFIAEoCEgAiAEBEkIKEG1lZGlhX3Jlc29sdXRpb24YBiABKA4yHi52ZXJ0ZXhjaGF0LnYxLk1lZGlhUmVzb2x1dGlvbkIIukgFggECEAESOgoMdHJhZmZpY190aWVyGAcgASgOMhoudmVydGV4Y2hhdC52MS5UcmFmZmljVGllckIIukgFggECEAFCIQofX3N0cmVhbV9mdW5jdGlvbl9jYWxsX2FyZ3VtZW50cyLIAQoOVGhpbmtpbmdDb25maWcSLgoPdGhpbmtpbmdfYnVkZ2V0GAEgASgFQhC6SA0aCyj///////////8BSACIAQESPgoOdGhpbmtpbmdfbGV2ZWwYAiABKA4yHC52ZXJ0ZXhjaGF0LnYxLlRoaW5raW5nTGV2ZWxCCLpIBYIBAhABEh0KEGluY2x1ZGVfdGhvdWdodHMYAyABKAhIAYgBAUISChBfdGhpbmtpbmdfYnVkZ2V0QhMKEV9pbmNsdWRlX3Rob3VnaHRzIowBCg1TYWZldHlTZXR0aW5nEjkKCGNhdGVnb3J5GAEgASgOMhsudmVydGV4Y2hhdC52MS5IYXJtQ2F0ZWdvcnlCCrpIB4IBBBABIAASQAoJdGhyZXNob2xkGAIgASgOMiEudmVydGV4Y2hhdC52MS5IYXJtQmxvY2tUaHJlc2hvbGRCCrpIB4IBBBABIAAqoAEKD1JlYXNvbmluZ0VmZm9ydBIgChxSRUFTT05JTkdfRUZGT1JUX1VOU1BFQ0lGSUVEEAASGQoVUkVBU09OSU5HX0VGRk9SVF9OT05FEAESGAoUUkVBU09OSU5HX0VGRk9SVF9MT1cQAhIbChdSRUFTT05JTkdfRUZGT1JUX01FRElVTRADEhkKFVJFQVNPTklOR19FRkZPUlRfSElHSBAEKl8KCE1vZGFsaXR5EhgKFE1PREFMSVRZX1VOU1BFQ0lGSUVEEAASEQoNTU9EQUxJVFlfVEVYVBABEhIKDk1PREFMSVRZX0lNQUdFEAISEgoOTU9EQUxJVFlfQVVESU8QAypGCgtUcmFmZmljVGllchIcChhUUkFGRklDX1RJRVJfVU5TUEVDSUZJRUQQABIZChVUUkFGRklDX1RJRVJfUFJJT1JJVFkQASqXAQoNVGhpbmtpbmdMZXZlbBIeChpUSElOS0lOR19MRVZFTF9VTlNQRUNJRklFRBAAEhoKFlRISU5LSU5HX0xFVkVMX01JTklNQUwQARIWChJUSElOS0lOR19MRVZFTF9MT1cQAhIZChVUSElOS0lOR19MRVZFTF9NRURJVU0QAxIXChNUSElOS0lOR19MRVZFTF9ISUdIEAQq1wEKDEhhcm1DYXRlZ29yeRIdChlIQVJNX0NBVEVHT1JZX1VOU1BFQ0lGSUVEEAASHQoZSEFSTV9DQVRFR09SWV9IQVRFX1NQRUVDSBABEiMKH0hBUk1fQ0FURUdPUllfREFOR0VST1VTX0NPTlRFTlQQAhIcChhIQVJNX0NBVEVHT1JZX0hBUkFTU01FTlQQAxIjCh9IQVJNX0NBVEVHT1JZX1NFWFVBTExZX0VYUExJQ0lUEAQSIQodSEFSTV9DQVRFR09SWV9DSVZJQ19JTlRFR1JJVFkQBSqGAgoSSGFybUJsb2NrVGhyZXNob2xkEiQKIEhBUk1fQkxPQ0tfVEhSRVNIT0xEX1VOU1BFQ0lGSUVEEAASLAooSEFSTV9CTE9DS19USFJFU0hPTERfQkxPQ0tfTE9XX0FORF9BQk9WRRABEi8KK0hBUk1fQkxPQ0tfVEhSRVNIT0xEX0JMT0NLX01FRElVTV9BTkRfQUJPVkUQAhIoCiRIQVJNX0JMT0NLX1RIUkVTSE9MRF9CTE9DS19PTkxZX0hJR0gQAxIjCh9IQVJNX0JMT0NLX1RIUkVTSE9MRF9CTE9DS19OT05FEAQSHAoYSEFSTV9CTE9DS19USFJFU0hPTERfT0ZGEAVCIwoRZGV2LnZlcnRleGNoYXQudjFCDE9wdGlvbnNQcm90b1ABYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_struct, file_vertexchat_v1_content]);
 
 /**
  * The shape the answer must take.
@@ -197,6 +197,16 @@ export type GoogleOptions = Message<"vertexchat.v1.GoogleOptions"> & {
    * @generated from field: vertexchat.v1.MediaResolution media_resolution = 6;
    */
   mediaResolution: MediaResolution;
+
+  /**
+   * The capacity tier that serves the request. Priority PayGo is served on Vertex's `global` endpoint only: a
+   * priority request is routed to `global`, and refused with FAILED_PRECONDITION (reason PRIORITY_NEEDS_GLOBAL)
+   * when its route serves the model only at regional locations or from a non-Vertex upstream. Usage.traffic_type
+   * says which tier served it (`ON_DEMAND_PRIORITY`).
+   *
+   * @generated from field: vertexchat.v1.TrafficTier traffic_tier = 7;
+   */
+  trafficTier: TrafficTier;
 };
 
 /**
@@ -376,6 +386,41 @@ export const ModalitySchema: GenEnum<Modality> = /*@__PURE__*/
   enumDesc(file_vertexchat_v1_options, 1);
 
 /**
+ * Vertex's capacity tiers for pay-as-you-go requests.
+ *
+ * @generated from enum vertexchat.v1.TrafficTier
+ */
+export const TrafficTier = {
+  /**
+   * Standard on-demand capacity (Vertex's default; provisioned throughput is used first where a project has it).
+   *
+   * @generated from enum value: TRAFFIC_TIER_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED: 0,
+
+  /**
+   * Priority PayGo: sent as the header `X-Vertex-AI-LLM-Shared-Request-Type: priority`, billed at the priority
+   * rate, global endpoint only.
+   *
+   * @generated from enum value: TRAFFIC_TIER_PRIORITY = 1;
+   */
+  PRIORITY: 1,
+} as const;
+
+/**
+ * Vertex's capacity tiers for pay-as-you-go requests.
+ *
+ * @generated from enum vertexchat.v1.TrafficTier
+ */
+export type TrafficTier = (typeof TrafficTier)[keyof typeof TrafficTier] | UnknownEnum;
+
+/**
+ * Describes the enum vertexchat.v1.TrafficTier.
+ */
+export const TrafficTierSchema: GenEnum<TrafficTier> = /*@__PURE__*/
+  enumDesc(file_vertexchat_v1_options, 2);
+
+/**
  * Gemini 3's thinking levels.
  *
  * @generated from enum vertexchat.v1.ThinkingLevel
@@ -428,7 +473,7 @@ export type ThinkingLevel = (typeof ThinkingLevel)[keyof typeof ThinkingLevel] |
  * Describes the enum vertexchat.v1.ThinkingLevel.
  */
 export const ThinkingLevelSchema: GenEnum<ThinkingLevel> = /*@__PURE__*/
-  enumDesc(file_vertexchat_v1_options, 2);
+  enumDesc(file_vertexchat_v1_options, 3);
 
 /**
  * Vertex's harm categories.
@@ -490,7 +535,7 @@ export type HarmCategory = (typeof HarmCategory)[keyof typeof HarmCategory] | Un
  * Describes the enum vertexchat.v1.HarmCategory.
  */
 export const HarmCategorySchema: GenEnum<HarmCategory> = /*@__PURE__*/
-  enumDesc(file_vertexchat_v1_options, 3);
+  enumDesc(file_vertexchat_v1_options, 4);
 
 /**
  * Vertex's blocking thresholds.
@@ -552,5 +597,5 @@ export type HarmBlockThreshold = (typeof HarmBlockThreshold)[keyof typeof HarmBl
  * Describes the enum vertexchat.v1.HarmBlockThreshold.
  */
 export const HarmBlockThresholdSchema: GenEnum<HarmBlockThreshold> = /*@__PURE__*/
-  enumDesc(file_vertexchat_v1_options, 4);
+  enumDesc(file_vertexchat_v1_options, 5);
 
