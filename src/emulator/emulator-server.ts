@@ -33,6 +33,8 @@ export interface RecordedRequest {
   token: string;
   /** The W3C trace context the request carried, if any. */
   traceparent: string | undefined;
+  /** The capacity tier asked for (`X-Vertex-AI-LLM-Shared-Request-Type`), if any. */
+  requestType: string | undefined;
   body: WireRequest | undefined;
   status: number;
   /** Stream chunks written so far (the upstream's progress, to see backpressure reach it). */
@@ -222,6 +224,7 @@ function recording(
   const entry: RecordedRequest = {
     ...where,
     traceparent: req.headers.traceparent as string | undefined,
+    requestType: req.headers[SHARED_REQUEST_TYPE_HEADER] as string | undefined,
     chunksSent: 0,
     body: undefined,
     status: 0,
