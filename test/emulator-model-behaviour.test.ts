@@ -265,14 +265,12 @@ describe("through the gateway", () => {
   });
 
   test("priority traffic reaches Vertex with its header and comes back as ON_DEMAND_PRIORITY", async () => {
-    const res = await stack
-      .client()
-      .createChatCompletion(
-        userRequest("Urgent", {
-          model: "google/gemini-3-flash-preview",
-          google: { trafficTier: TrafficTier.PRIORITY },
-        }),
-      );
+    const res = await stack.client().createChatCompletion(
+      userRequest("Urgent", {
+        model: "google/gemini-3-flash-preview",
+        google: { trafficTier: TrafficTier.PRIORITY },
+      }),
+    );
     assert.equal(res.usage?.trafficType, "ON_DEMAND_PRIORITY");
     const seen = stack.emulator.requests.at(-1);
     assert.equal(seen?.requestType, "priority");

@@ -5,9 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
+import { type RunningEmulator, startEmulator } from "../src/emulator/emulator-server.ts";
 import { type GatewayProcess, startGatewayProcess } from "./support/gateway-process.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -75,5 +78,30 @@ describe("README's commands work against `npm start`", () => {
         assert.match(output, expect);
       });
     }
+  }
+});
+
+describe("README's probe commands work, an emulator standing in for Google", () => {
+  let standIn: RunningEmulator;
+  before(async () => {
+    standIn = await startEmulator();
+  });
+  after(() => standIn.close());
+
+  const examples = readmeBlock("### The conformance probe");
+  test("the probe block has commands", () => assert.ok(examples.length >= 2));
+  for (const { command, expect } of examples) {
+    test(command, async () => {
+      // Google is unreachable here: a command aimed at Google gets the stand-in's origin, as a proxy would be given.
+      const aimed = command.includes("--vertex-origin")
+        ? command.replaceAll("http://127.0.0.1:8090", standIn.origin)
+        : `${command} --vertex-origin ${standIn.origin} --token test-token`;
+      const out = mkdtempSync(join(tmpdir(), "vertexchat-readme-probe-"));
+      const { stdout } = await promisify(execFile)("bash", ["-c", `${aimed} --out ${out}`], {
+        cwd: root,
+        env: { ...process.env, PATH: `${root}node_modules/.bin:${process.env.PATH}` },
+      });
+      assert.match(stdout, expect);
+    });
   }
 });
