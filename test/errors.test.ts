@@ -49,7 +49,7 @@ describe("errors say what to fix", () => {
     });
   }
 
-  test("a model Vertex does not know is NOT_FOUND with Vertex's own message", async () => {
+  test("a model Vertex does not know is UNKNOWN_MODEL, as one no route serves is, with Vertex's own message", async () => {
     const err = await rejection(
       stack.client().createChatCompletion(userRequest("hi", { model: "google/gemini-9-ultra" })),
     );
@@ -59,10 +59,14 @@ describe("errors say what to fix", () => {
       /Publisher Model `publishers\/google\/models\/gemini-9-ultra` not found in location global/,
     );
     const info = err.findDetails(ErrorInfoSchema)[0];
-    assert.equal(info?.reason, "UPSTREAM_NOT_FOUND");
+    assert.equal(info?.reason, "UNKNOWN_MODEL");
     assert.deepEqual(
       [info?.metadata.http_status, info?.metadata.google_status, info?.metadata.model, info?.metadata.location],
       ["404", "NOT_FOUND", "google/gemini-9-ultra", "global"],
+    );
+    assert.match(
+      info?.metadata.upstream_message ?? "",
+      /^Publisher Model `publishers\/google\/models\/gemini-9-ultra`/,
     );
   });
 

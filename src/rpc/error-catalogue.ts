@@ -53,7 +53,7 @@ export const ERROR_CATALOGUE = {
   UNKNOWN_MODEL: {
     code: Code.NotFound,
     retry: false,
-    when: "no route serves the model; the message lists those served (ListModels has the catalog)",
+    when: "no route serves the model (the message lists those served), or its upstream does not know it (Vertex's 404, kept in metadata `upstream_message`); ListModels has the catalog",
   },
   UNKNOWN_SERVICE: {
     code: Code.NotFound,
@@ -161,7 +161,7 @@ export const ERROR_CATALOGUE = {
   UPSTREAM_NOT_FOUND: {
     code: Code.NotFound,
     retry: false,
-    when: "Vertex answered 404: it does not know this model at this location",
+    when: "Vertex answered 404 for something other than the model (a context cache, a deployed endpoint)",
   },
   UPSTREAM_RESOURCE_EXHAUSTED: {
     code: Code.ResourceExhausted,

@@ -24,6 +24,9 @@ export interface Violation {
   reason: string;
 }
 
+/** Vertex's "Publisher Model `…` not found", vLLM's "The model `…` does not exist". */
+const MODEL_NOT_FOUND = /\bmodel\b/i;
+
 interface Mapping {
   reason: ErrorReason;
   /** Prefix that tells the caller whose fault it is and what to do. */
@@ -32,8 +35,8 @@ interface Mapping {
   retryAfterMs?: number;
 }
 
-/** (HTTP status, Google status) → what the caller sees. */
-function mapHttpFailure(status: number, googleStatus: string | undefined): Mapping {
+/** (HTTP status, Google status, message) → what the caller sees. */
+function mapHttpFailure(status: number, googleStatus: string | undefined, message: string): Mapping {
   switch (status) {
     case 400:
       return googleStatus === "FAILED_PRECONDITION"
@@ -52,7 +55,13 @@ function mapHttpFailure(status: number, googleStatus: string | undefined): Mappi
           "Vertex refused the gateway's service account (API disabled, missing IAM role, or a gs:// object it cannot read)",
       };
     case 404:
-      return { reason: "UPSTREAM_NOT_FOUND", explain: "Vertex does not know this model at this location" };
+      // A model the upstream does not know is the same mistake as one no route serves: one reason for both.
+      return MODEL_NOT_FOUND.test(message)
+        ? {
+            reason: "UNKNOWN_MODEL",
+            explain: "the model is not served: Vertex does not know it at this location (ListModels has the catalog)",
+          }
+        : { reason: "UPSTREAM_NOT_FOUND", explain: "Vertex does not know what the request names" };
     case 429:
       return { reason: "UPSTREAM_RESOURCE_EXHAUSTED", explain: "Vertex quota or shared capacity is exhausted" };
     case 499:
@@ -76,7 +85,7 @@ export type ReportableFailure = Exclude<UpstreamFailure, { kind: "aborted" }>;
 function mapFailure(failure: ReportableFailure): Mapping {
   switch (failure.kind) {
     case "http":
-      return mapHttpFailure(failure.status, failure.googleStatus);
+      return mapHttpFailure(failure.status, failure.googleStatus, failure.message);
     case "connection":
       return { reason: "UPSTREAM_UNREACHABLE", explain: "the gateway could not reach Vertex" };
     case "timeout":
@@ -106,6 +115,7 @@ export function upstreamFailureToConnectError(failure: ReportableFailure, contex
   if (failure.kind === "http") {
     metadata.http_status = String(failure.status);
     if (failure.googleStatus) metadata.google_status = failure.googleStatus;
+    if (mapping.reason === "UNKNOWN_MODEL") metadata.upstream_message = failure.message;
   }
   return gatewayError(mapping.reason, `${mapping.explain}: ${failure.message}`, {
     metadata,
