@@ -54,4 +54,10 @@ describe("the contract as a promise", () => {
     assert.notEqual(code, 0);
     assert.match(output, /options\.proto.*Previously present field "4" with name "thought_tag_marker"/);
   });
+
+  test("a release moves the tag as README says, and the released contract is the new baseline", async () => {
+    git("tag", "-fa", "contract-v1", "-m", "release");
+    const { code, output } = await run("npm run lint:contract");
+    assert.equal(code, 0, output);
+  });
 });
