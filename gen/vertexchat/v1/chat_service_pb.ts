@@ -132,7 +132,9 @@ export type ChatCompletionRequest = Message<"vertexchat.v1.ChatCompletionRequest
   modalities: Modality[];
 
   /**
-   * Grounding with Google Search. Present: on.
+   * Grounding with Google Search. Present: on. The message is empty, so it is set by presence (Go
+   * `&WebSearchOptions{}`, Python `request.web_search_options.SetInParent()`, Java `setWebSearchOptions(
+   * WebSearchOptions.getDefaultInstance())`, Connect JSON `"webSearchOptions": {}`).
    *
    * @generated from field: vertexchat.v1.WebSearchOptions web_search_options = 16;
    */
@@ -351,8 +353,8 @@ export const ServedBySchema: GenMessage<ServedBy> = /*@__PURE__*/
  *
  * To rebuild the ChatCompletionResponse: take id, model, created and served_by from `started`; for each `delta`,
  * update choice `choice_index`'s message: `text` extends the last content part if it is a text part that is not a
- * thought (else starts one); `thought` extends the last part if it is a thought text part (else starts one with
- * `thought` set); `part` appends a whole part; `tool_call` extends tool_calls[call_index] (set id, name and
+ * thought (else starts one); `thought` extends the last part if it is a thought text part (else starts a *text*
+ * part with `thought` set — thoughts are text parts, flagged); `part` appends a whole part; `tool_call` extends tool_calls[call_index] (set id, name and
  * thought_signature when non-empty, append `arguments`); `thought_signature` sets the message's thought
  * signature. Finally take finish reasons and usage from `finished`. The role is always assistant. How the text is
  * split into deltas carries no meaning: text of several upstream chunks that reached the gateway together comes as
@@ -517,7 +519,8 @@ export const ChoiceDeltaSchema: GenMessage<ChoiceDelta> = /*@__PURE__*/
  */
 export type ToolCallDelta = Message<"vertexchat.v1.ToolCallDelta"> & {
   /**
-   * The call's position in the message's tool_calls, assigned by the gateway (upstream indexes are not reliable).
+   * The call's position in the message's tool_calls, assigned by the gateway (upstream indexes are not reliable):
+   * dense per choice, 0 for the first call, then 1, 2, … in the order calls start; pieces of one call share it.
    *
    * @generated from field: int32 call_index = 1;
    */
@@ -836,7 +839,9 @@ export const ChatService: GenService<{
   },
   /**
    * Streams a completion as the model writes it. The stream always ends with one `finished` event; a stream that
-   * ends without it did not complete, whatever the transport says.
+   * ends without it did not complete, whatever the transport says. A failure after the first event arrives as the
+   * RPC's status (with the same google.rpc details as a unary error) at the client's next receive, in place of the
+   * next event: gRPC's trailers, Connect's end-of-stream message.
    *
    * @generated from rpc vertexchat.v1.ChatService.StreamChatCompletion
    */

@@ -29,7 +29,8 @@ export type ResponseFormat = Message<"vertexchat.v1.ResponseFormat"> & {
    */
   format: {
     /**
-     * Free text (the default).
+     * Free text (the default). An empty message: set by presence (Python `format.text.SetInParent()`, Connect JSON
+     * `"text": {}`).
      *
      * @generated from field: vertexchat.v1.TextFormat text = 1;
      */
@@ -37,7 +38,7 @@ export type ResponseFormat = Message<"vertexchat.v1.ResponseFormat"> & {
     case: "text";
   } | {
     /**
-     * Any JSON object.
+     * Any JSON object. Also an empty message, set by presence.
      *
      * @generated from field: vertexchat.v1.JsonObjectFormat json_object = 2;
      */
