@@ -5,41 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { type RunningEmulator, startEmulator } from "../src/emulator/emulator-server.ts";
 import { type GatewayProcess, startGatewayProcess } from "./support/gateway-process.ts";
+import { readmeBlock } from "./support/readme-blocks.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-
-interface Example {
-  command: string;
-  expect: RegExp;
-  fails: boolean;
-}
-
-function readmeBlock(heading: string): Example[] {
-  const readme = readFileSync(`${root}README.md`, "utf8");
-  const section = readme.slice(readme.indexOf(heading));
-  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
-  const examples: Example[] = [];
-  let pending: { expect: RegExp; fails: boolean } | undefined;
-  for (const line of block.replace(/\\\n\s*/g, "").split("\n")) {
-    const expectation = /expect \/(.*)\/$/.exec(line);
-    if (line.startsWith("#")) {
-      if (expectation?.[1]) pending = { expect: new RegExp(expectation[1]), fails: line.includes("exits non-zero") };
-      continue;
-    }
-    if (line.trim() === "") continue;
-    assert.ok(pending, `README command without an "expect /…/" comment: ${line}`);
-    examples.push({ command: line, ...pending });
-    pending = undefined;
-  }
-  return examples;
-}
 
 describe("README's commands work against `npm start`", () => {
   let gateway: GatewayProcess;
