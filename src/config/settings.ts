@@ -293,6 +293,13 @@ export const SETTINGS = {
     doc: "With `id_token`: where Google's signing certificates are published (PEM by key id), cached as the response's Cache-Control says.",
     parse: text,
   }),
+  upstreamCa: setting({
+    env: "VERTEXCHAT_UPSTREAM_CA",
+    flag: "--upstream-ca",
+    default: "",
+    doc: "PEM file of CAs to trust for HTTPS upstreams besides the system's (a TLS-inspecting proxy, a private endpoint, the emulator over TLS).",
+    parse: text,
+  }),
   tlsClientCa: setting({
     env: "VERTEXCHAT_TLS_CLIENT_CA",
     flag: "--tls-client-ca",

@@ -4,8 +4,14 @@
  * (see directives.ts). It records every request (and whether the client aborted it) for tests to inspect.
  */
 import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createSecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  constants as h2constants,
+} from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { VERTEX_CHAT_PATH } from "../wire/vertex-urls.ts";
 import { SHARED_REQUEST_TYPE_HEADER, type WireRequest } from "../wire/vertex-wire.ts";
@@ -23,6 +29,11 @@ export interface EmulatorOptions {
   acceptToken?: (token: string) => boolean;
   /** How many requests to remember. */
   historySize?: number;
+  /**
+   * Serve over TLS with ALPN h2 and http/1.1, as Google's front end does (the gateway must be told to trust the
+   * CA): HTTP/2 callers multiplex their requests over few connections.
+   */
+  tls?: { key: string; cert: string };
 }
 
 export interface RecordedRequest {
@@ -31,6 +42,8 @@ export interface RecordedRequest {
   location: string;
   endpointId: string;
   token: string;
+  /** `1.1` or `2.0`. */
+  httpVersion: string;
   /** The W3C trace context the request carried, if any. */
   traceparent: string | undefined;
   /** The capacity tier asked for (`X-Vertex-AI-LLM-Shared-Request-Type`), if any. */
@@ -46,10 +59,12 @@ export interface RecordedRequest {
 }
 
 export interface RunningEmulator {
-  /** `http://127.0.0.1:PORT` — use as the Vertex origin. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`) — use as the Vertex origin. */
   origin: string;
   port: number;
   requests: RecordedRequest[];
+  /** TCP connections accepted so far (with `tls`, also TLS handshakes). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -68,34 +83,62 @@ export async function startEmulator(
   const requests: RecordedRequest[] = [];
   const failures = new Map<string, number>();
   const historySize = opts.historySize ?? 1000;
-  const server: Server = createServer((req, res) => {
+  const onRequest = (rawReq: Request | Http2ServerRequest, rawRes: Response | Http2ServerResponse) => {
+    const [req, res] = [rawReq as Request, rawRes as unknown as Response];
     handle(req, res, opts, failures, (record) => {
       requests.push(record);
       if (requests.length > historySize) requests.shift();
     }).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, googleError(500, `emulator failure: ${String(err)}`));
-      else res.destroy();
+      else cutConnection(res);
     });
+  };
+  const server = opts.tls
+    ? createSecureServer({ ...opts.tls, allowHTTP1: true }, onRequest)
+    : createServer({ keepAliveTimeout: 30_000 }, onRequest);
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  server.on("connection", (socket: Socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
-  server.keepAliveTimeout = 30_000;
   server.listen(port, host);
   await once(server, "listening");
   const address = server.address() as AddressInfo;
   return {
-    origin: `http://${host}:${address.port}`,
+    origin: `${opts.tls ? "https" : "http"}://${host}:${address.port}`,
     port: address.port,
     requests,
+    get connections() {
+      return connections;
+    },
     close: async () => {
-      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       server.close();
       await once(server, "close");
     },
   };
 }
 
+/**
+ * A request over HTTP/1.1, or over HTTP/2 through Node's compatibility API, which offers the same surface for all
+ * the emulator uses (headers, writeHead, write with drain, end, close); only cutting a connection differs.
+ */
+type Request = IncomingMessage;
+type Response = ServerResponse;
+
+/** Ends the exchange without an answer: the TCP connection on HTTP/1.1, the one stream on HTTP/2. */
+function cutConnection(res: Response, reset = false): void {
+  const h2 = res as unknown as Partial<Http2ServerResponse>;
+  if (h2.stream) h2.stream.close(h2constants.NGHTTP2_INTERNAL_ERROR);
+  else if (reset) res.socket?.resetAndDestroy();
+  else res.socket?.destroy();
+}
+
 async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: Request,
+  res: Response,
   opts: EmulatorOptions,
   failures: Map<string, number>,
   record: (r: RecordedRequest) => void,
@@ -132,7 +175,7 @@ async function handle(
   const injected = injectedFailure(body, directives, location, failures);
   if (injected === "drop") {
     entry.status = -1;
-    return void res.socket?.destroy();
+    return cutConnection(res);
   }
   if (injected) return fail(injected, directives.shape);
   const model = findEmulatedModel(body.model ?? "");
@@ -179,7 +222,7 @@ async function handle(
 }
 
 async function streamChunks(
-  res: ServerResponse,
+  res: Response,
   chunks: object[],
   d: Directives,
   pacingMs: number,
@@ -189,7 +232,7 @@ async function streamChunks(
   for (const [sent, chunk] of chunks.entries()) {
     if (res.destroyed) return;
     if (d.stallAfter === sent) return; // keep the connection open, send nothing more
-    if (d.resetAfter === sent) return void res.socket?.resetAndDestroy();
+    if (d.resetAfter === sent) return cutConnection(res, true);
     if (d.garbageAfter === sent) return void res.end("data: {not json\n\n");
     if (d.errorAfter === sent) {
       return void res.end(
@@ -203,13 +246,13 @@ async function streamChunks(
   res.end(d.noDone ? "" : "data: [DONE]\n\n");
 }
 
-function sendError(res: ServerResponse, error: EmulatedError, shape: Directives["shape"] = "array"): void {
+function sendError(res: Response, error: EmulatedError, shape: Directives["shape"] = "array"): void {
   const { contentType, body } = errorBody(error, shape);
   res.writeHead(error.httpStatus, { "content-type": contentType });
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: Request): Promise<string> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
   return Buffer.concat(parts).toString("utf8");
@@ -217,12 +260,13 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 /** The record of one request, kept up to date as its answer ends (or is cut off). */
 function recording(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: Request,
+  res: Response,
   where: Pick<RecordedRequest, "apiVersion" | "project" | "location" | "endpointId" | "token">,
 ): RecordedRequest {
   const entry: RecordedRequest = {
     ...where,
+    httpVersion: req.httpVersion,
     traceparent: req.headers.traceparent as string | undefined,
     requestType: req.headers[SHARED_REQUEST_TYPE_HEADER] as string | undefined,
     chunksSent: 0,

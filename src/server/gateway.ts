@@ -3,6 +3,7 @@
  * the interceptors (observe → shutdown gate → tracing → auth → per-caller limits → stream cap → validation), the
  * listener, and the admin port with metrics. main.ts and the end-to-end tests both start the gateway through here.
  */
+import { readFileSync } from "node:fs";
 import type { TLSSocket } from "node:tls";
 import { createContextValues, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -66,7 +67,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     ? loadRoutingFile(config.routingFile, process.env)
     : routingFromEnv(config, deps.emulator !== undefined);
   // The upstream connection pool belongs to this gateway and closes with it.
-  const upstreamHttp = new UpstreamHttp();
+  const upstreamHttp = new UpstreamHttp(config.upstreamCa ? { ca: readUpstreamCa(config.upstreamCa) } : {});
   const clients = upstreamClients(
     deps.emulator,
     {
@@ -345,4 +346,20 @@ async function bindOrExplain<T>(setting: string, at: { host: string; port: numbe
 
 function noLimits() {
   return { concurrentStreams: undefined, requestsPerMinute: undefined, tokensPerMinute: undefined };
+}
+
+/** The extra CAs for HTTPS upstreams, checked at start-up so that a wrong path is a start-up error, not a failed call. */
+function readUpstreamCa(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      `VERTEXCHAT_UPSTREAM_CA: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err}); give a PEM file of CA certificates`,
+    );
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new ConfigError(`VERTEXCHAT_UPSTREAM_CA: ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return pem;
 }

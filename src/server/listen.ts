@@ -75,7 +75,9 @@ export async function listen(appHandler: NodeHandler, opts: ListenOptions): Prom
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  server.listen(opts.port, opts.host);
+  // A burst of connecting callers waits in the kernel's accept queue instead of having its SYNs dropped: Node's
+  // default backlog is 511; Linux caps this at net.core.somaxconn (4096 on current kernels).
+  server.listen({ port: opts.port, host: opts.host, backlog: 4096 });
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;

@@ -4,16 +4,37 @@
  * checks the request (status, error bodies) as usual; the gateway then reads the body as a Node stream
  * (`nodeBody`), skipping the web stream, which is created only if the client itself reads the body (error bodies).
  * Connections to each upstream are pooled and kept alive, in a pool the gateway owns and closes on shutdown.
+ *
+ * No call waits for a connection: HTTPS upstreams that offer HTTP/2 (Google's front end does) multiplex calls over a
+ * session, and another connection opens when a session holds as many streams as its server allows; HTTP/1.1
+ * upstreams get a connection per concurrent call. What bounds them is the gateway's own limits (streams served at
+ * once, callers' quotas), which answer with a clear error instead of a hidden queue.
  */
+
 import type { Readable } from "node:stream";
+import { rootCertificates } from "node:tls";
 import { Agent } from "undici";
+
+export interface UpstreamHttpOptions {
+  /** PEM certificates to trust beside the system's roots. */
+  ca?: string;
+}
 
 export type LeanFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /** The upstream calls' HTTP client: one undici pool per origin, open until closed. */
 export class UpstreamHttp {
-  readonly #agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 1024 });
+  readonly #agent: Agent;
   readonly fetch: LeanFetch = (input, init) => leanFetch(this.#agent, input, init);
+
+  constructor(opts: UpstreamHttpOptions = {}) {
+    this.#agent = new Agent({
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 600_000,
+      allowH2: true,
+      ...(opts.ca ? { connect: { ca: [...rootCertificates, opts.ca] } } : {}),
+    });
+  }
 
   /** Closes every pooled connection; requests still open are aborted (call it once no call is running). */
   close(): Promise<void> {
