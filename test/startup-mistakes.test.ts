@@ -50,6 +50,26 @@ describe("start-up mistakes are explained in one line, with exit code 2", () => 
     });
   }
 
+  for (const [what, path, problem] of [
+    [
+      "a missing",
+      "/nonexistent/upstream-ca.pem",
+      /VERTEXCHAT_UPSTREAM_CA: cannot read \/nonexistent\/upstream-ca\.pem \(ENOENT\)/,
+    ],
+    ["a non-PEM", MAIN, /VERTEXCHAT_UPSTREAM_CA: .*main\.ts holds no PEM certificate/],
+  ] as const) {
+    test(`${what} VERTEXCHAT_UPSTREAM_CA file stops start-up naming the setting`, async () => {
+      const { code, output } = await run({
+        VERTEXCHAT_UPSTREAM_CA: path,
+        VERTEXCHAT_LISTEN: "127.0.0.1:0",
+        VERTEXCHAT_ADMIN_LISTEN: "127.0.0.1:0",
+      });
+      assert.equal(code, 2, output);
+      assert.match(output, problem);
+      assert.doesNotMatch(output, /\n\s+at /, "no stack trace");
+    });
+  }
+
   test("a misspelt VERTEXCHAT_ variable is refused, naming the nearest setting", async () => {
     const { code, output } = await run({ VERTEXCHAT_LISTN: "127.0.0.1:0" });
     assert.equal(code, 2, output);
