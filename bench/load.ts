@@ -36,7 +36,7 @@ export interface StreamResult {
   errors: number;
 }
 
-function poolFor(url: string, connections: number): { pool: Pool; path: string } {
+export function poolFor(url: string, connections: number): { pool: Pool; path: string } {
   const parsed = new URL(url);
   return {
     pool: new Pool(parsed.origin, {
@@ -119,7 +119,7 @@ function unaryResult(latencies: number[], elapsedMs: number, errors: number): Un
  * Follows one streamed answer as its bytes arrive: how many frames (SSE events or Connect messages) carried content,
  * and whether the answer ended cleanly (`data: [DONE]`, or a Connect end-of-stream without an error).
  */
-class StreamFollower {
+export class StreamFollower {
   #pending: Buffer = Buffer.alloc(0);
   #tail = "";
   frames = 0;

@@ -4,7 +4,8 @@
  * open-source gateway; unary at several concurrencies, streaming, memory with 1,000 open streams and slow readers,
  * the load generator's own ceiling, and how fast a cancelled call's upstream request is aborted. Medians over
  * rounds; writes bench/RESULTS.md. `--smoke` runs a few seconds of everything but Portkey (the test suite does);
- * `--only stream` (or any of ceiling, unary, floors, stream, memory, cancel) runs some sections and prints them.
+ * `--only stream` (or any of ceiling, unary, floors, stream, paced, memory, cancel) runs some sections and prints
+ * them; `--paced 250,1000,4000` chooses the paced-stream counts (default 250,1000).
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -14,6 +15,7 @@ import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { grpcUnaryLoad, holdGrpcStreams } from "./grpc-load.ts";
 import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
+import { grpcStreams, httpStreams, type PacedResult, pacedStreams } from "./paced-streams.ts";
 import {
   type Proc,
   root,
@@ -32,11 +34,13 @@ const { values: args } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     out: { type: "string" },
-    /** Comma-separated sections to run (ceiling, unary, floors, stream, memory, cancel); a partial run writes no file. */
+    /** Comma-separated sections to run (ceiling, unary, floors, stream, paced, memory, cancel); a partial run writes no file. */
     only: { type: "string" },
+    /** Concurrent paced streams to measure, comma-separated. */
+    paced: { type: "string" },
   },
 });
-const sections = new Set((args.only ?? "ceiling,unary,floors,stream,memory,cancel").split(","));
+const sections = new Set((args.only ?? "ceiling,unary,floors,stream,paced,memory,cancel").split(","));
 const smoke = args.smoke;
 const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
 const durationMs = Number(args.seconds ?? (smoke ? 0.4 : 3)) * 1000;
@@ -278,6 +282,45 @@ try {
       const added = median(ttfts.map((t, i) => t - (directAlone[i] ?? Number.NaN)));
       streamSummary.set(`${name}@alone`, { chunksPerSecond: Number.NaN, addedTtft: added });
       say(`| ${name} | ${fmt(median(ttfts), 3)} | ${name === "direct" ? "—" : fmt(added, 3)} |`);
+    }
+    say();
+  }
+  // Paced streams: the workload's shape — many concurrent streams, each a chunk every few tens of milliseconds.
+  if (sections.has("paced")) {
+    const counts = smoke ? [20] : (args.paced ?? "250,1000").split(",").map(Number);
+    const [chunks, pacing, rampMs] = smoke ? [10, 20, 200] : [100, 50, 2000];
+    say(
+      `## Paced streams (${chunks} chunks ${pacing} ms apart per stream, the streams opened over ${rampMs / 1000} s)`,
+    );
+    say();
+    say(
+      "CPU is the measured process's own (user + system from /proc) per 1,000 chunks delivered; TTFT is to the first byte read; gaps are between reads of one stream (the pacing, plus what the path adds); HTTP/1.1 callers use a connection per stream, gRPC callers one HTTP/2 connection per 100 streams.",
+    );
+    say();
+    say(
+      "| streams | path | completed | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms | gap max ms | chunks per frame | CPU s per 1,000 chunks | vs proxy CPU | lost |",
+    );
+    say("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (const count of counts) {
+      const text = `paced ${count} [[emulate words=${chunks} pacing_ms=${pacing}]]`;
+      const plan = (pid: number) => ({ count, rampMs, chunks, pid });
+      const results = new Map<string, PacedResult>();
+      for (const target of streamTargets(text)) {
+        if (target.name !== "bare proxy" && target.name !== "vertexchat") continue;
+        const http = httpStreams(target, count);
+        const pid = target.name === "vertexchat" ? gateway.pid : proxy.pid;
+        const name = target.name === "vertexchat" ? "vertexchat Connect (HTTP/1.1)" : target.name;
+        results.set(name, await pacedStreams(plan(pid), http.open));
+        await http.close();
+      }
+      const grpc = grpcStreams(gateway.origin, text, Math.ceil(count / 100));
+      results.set("vertexchat gRPC", await pacedStreams(plan(gateway.pid), grpc.open));
+      const proxyCpu = results.get("bare proxy")?.cpuPer1000Chunks ?? Number.NaN;
+      for (const [name, r] of results) {
+        say(
+          `| ${count} | ${name} | ${r.completed} | ${fmt(r.ttftP50, 1)} | ${fmt(r.ttftP99, 1)} | ${fmt(r.gapP50, 1)} | ${fmt(r.gapP99, 1)} | ${fmt(r.gapMax, 1)} | ${fmt(r.chunksPerFrame, 2)} | ${fmt(r.cpuPer1000Chunks, 3)} | ${fmt(r.cpuPer1000Chunks / proxyCpu, 2)} | ${r.lost} |`,
+        );
+      }
     }
     say();
   }

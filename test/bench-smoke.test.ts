@@ -15,6 +15,7 @@ test("the benchmark runs end to end (smoke: a few seconds, every section, number
     "## Load generator ceiling",
     "## Unary",
     "## Streaming",
+    "## Paced streams",
     "## Memory",
     "## Cancellation",
     "## Targets",

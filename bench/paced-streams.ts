@@ -1,0 +1,127 @@
+/**
+ * The real workload of an LLM gateway: many concurrent streams, each a chunk every few tens of milliseconds for
+ * seconds. `count` streams are opened evenly over `rampMs`; each is followed read by read (time to first byte, gaps
+ * between reads), and the measured process's CPU (from /proc) is divided by the chunks delivered.
+ */
+import { readFileSync } from "node:fs";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
+import { Role } from "../gen/vertexchat/v1/content_pb.ts";
+import { type HttpTarget, poolFor, StreamFollower } from "./load.ts";
+import { percentile } from "./stats.ts";
+
+export interface PacedResult {
+  completed: number;
+  lost: number;
+  ttftP50: number;
+  ttftP99: number;
+  gapP50: number;
+  gapP99: number;
+  gapMax: number;
+  /** Upstream chunks per frame the caller read (≈ 1 when nothing is batched). */
+  chunksPerFrame: number;
+  /** CPU seconds the measured process spent per 1,000 chunks delivered. */
+  cpuPer1000Chunks: number;
+}
+
+export interface PacedPlan {
+  count: number;
+  rampMs: number;
+  /** Chunks per answer (the request asks the emulator for this many, paced). */
+  chunks: number;
+  /** The process whose CPU is measured. */
+  pid: number;
+}
+
+/** One stream's reads: resolves with the read times, and whether the answer ended complete. */
+type OpenStream = (index: number) => Promise<{ reads: number[]; frames: number; complete: boolean }>;
+
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat (clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export async function pacedStreams(plan: PacedPlan, open: OpenStream): Promise<PacedResult> {
+  const cpuBefore = cpuSeconds(plan.pid);
+  const ttfts: number[] = [];
+  const gaps: number[] = [];
+  let completed = 0;
+  let frames = 0;
+  const runs = Array.from({ length: plan.count }, async (_, i) => {
+    await new Promise((r) => setTimeout(r, (plan.rampMs * i) / plan.count));
+    const t0 = performance.now();
+    try {
+      const stream = await open(i);
+      if (stream.reads.length > 0) ttfts.push((stream.reads[0] as number) - t0);
+      for (let k = 1; k < stream.reads.length; k++)
+        gaps.push((stream.reads[k] as number) - (stream.reads[k - 1] as number));
+      if (stream.complete) {
+        completed++;
+        frames += stream.frames;
+      }
+    } catch {
+      // counted as lost
+    }
+  });
+  await Promise.all(runs);
+  const cpu = cpuSeconds(plan.pid) - cpuBefore;
+  ttfts.sort((a, b) => a - b);
+  gaps.sort((a, b) => a - b);
+  const chunks = completed * plan.chunks;
+  return {
+    completed,
+    lost: plan.count - completed,
+    ttftP50: percentile(ttfts, 50),
+    ttftP99: percentile(ttfts, 99),
+    gapP50: percentile(gaps, 50),
+    gapP99: percentile(gaps, 99),
+    gapMax: gaps.at(-1) ?? Number.NaN,
+    chunksPerFrame: frames > 0 ? chunks / frames : Number.NaN,
+    cpuPer1000Chunks: chunks > 0 ? cpu / (chunks / 1000) : Number.NaN,
+  };
+}
+
+/** Streams over HTTP/1.1 (SSE or Connect framing), one connection per concurrent stream, as browsers and curl do. */
+export function httpStreams(target: HttpTarget, count: number): { open: OpenStream; close(): Promise<void> } {
+  const { pool, path } = poolFor(target.url, count);
+  return {
+    open: async () => {
+      const follower = new StreamFollower(target.framing);
+      const reads: number[] = [];
+      const res = await pool.request({ path, method: "POST", headers: target.headers, body: target.body });
+      for await (const data of res.body) {
+        reads.push(performance.now());
+        follower.push(data as Buffer);
+      }
+      return { reads, frames: follower.contentFrames(), complete: res.statusCode === 200 && follower.complete };
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** gRPC server streams spread over `connections` HTTP/2 connections, as gRPC callers do. */
+export function grpcStreams(baseUrl: string, text: string, connections: number): { open: OpenStream } {
+  const clients = Array.from({ length: connections }, () =>
+    createClient(ChatService, createGrpcTransport({ baseUrl })),
+  );
+  const request = {
+    model: "google/gemini-2.5-flash",
+    messages: [{ role: Role.USER, content: [{ kind: { case: "text" as const, value: text } }] }],
+  };
+  return {
+    open: async (i) => {
+      const reads: number[] = [];
+      let frames = 0;
+      let finished = false;
+      const client = clients[i % connections] as (typeof clients)[number];
+      for await (const event of client.streamChatCompletion(request)) {
+        reads.push(performance.now());
+        if (event.event.case === "delta") frames++;
+        if (event.event.case === "finished") finished = true;
+      }
+      return { reads, frames, complete: finished };
+    },
+  };
+}
