@@ -1,11 +1,13 @@
 /**
- * `node bench/profile.ts unary|stream [seconds]`: drives vertexchat (a separate process started with --cpu-prof)
- * against the emulator and leaves a .cpuprofile in .cache/profiles, to find what the hot path spends its time on.
+ * `node bench/profile.ts unary|stream|paced [seconds]`: drives vertexchat (a separate process started with
+ * --cpu-prof) against the emulator and leaves a .cpuprofile in .cache/profiles, to find what the hot path spends
+ * its time on. `paced`: 250 Connect HTTP/1.1 streams of 100 chunks 50 ms apart, as the benchmark's paced section.
  */
 import { mkdirSync } from "node:fs";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { streamLoad, unaryLoad } from "./load.ts";
+import { httpStreams, pacedStreams } from "./paced-streams.ts";
 import { root, startEmulatorProcess, startGatewayProcess } from "./servers.ts";
 
 const mode = process.argv[2] ?? "unary";
@@ -25,16 +27,19 @@ const target = (method: string, contentType: string, body: string | Buffer) => (
   body,
   framing: "connect" as const,
 });
-console.log(
-  mode === "unary"
-    ? await unaryLoad(target("CreateChatCompletion", "application/json", userRequestJson(text)), 16, ms)
-    : await streamLoad(
-        target("StreamChatCompletion", "application/connect+json", connectEnvelope(userRequestJson(text))),
-        16,
-        ms,
-        50,
-      ),
-);
+const stream = (words: string) =>
+  target("StreamChatCompletion", "application/connect+json", connectEnvelope(userRequestJson(words)));
+if (mode === "paced") {
+  const http = httpStreams(stream("paced [[emulate words=100 pacing_ms=50]]"), 250);
+  console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, http.open));
+  await http.close();
+} else {
+  console.log(
+    mode === "unary"
+      ? await unaryLoad(target("CreateChatCompletion", "application/json", userRequestJson(text)), 16, ms)
+      : await streamLoad(stream(text), 16, ms, 50),
+  );
+}
 // SIGTERM lets the gateway exit cleanly, which writes the profile.
 process.kill(gateway.pid, "SIGTERM");
 await new Promise((r) => setTimeout(r, 2000));
