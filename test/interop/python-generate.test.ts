@@ -1,27 +1,50 @@
 /**
  * A Python author compiles the contract by README's "Python: which files to compile" block as written, in a copy
- * of proto/ and the requirements file, and imports the stub.
+ * of proto/ and the requirements file, then runs README's first Python client, saved as written, against a live
+ * gateway.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { readmeBlock } from "../support/readme-blocks.ts";
+import { type Stack, startStack } from "../support/stack.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
-describe("README's Python generation", () => {
+function readmePythonProgram(heading: string): string {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const program = /```python\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(heading)))?.[1];
+  assert.ok(program, `README has no Python program after ${heading}`);
+  return program;
+}
+
+describe("README's Python sections", () => {
   const dir = mkdtempSync(join(tmpdir(), "vertexchat-python-"));
   cpSync(join(root, "proto"), join(dir, "proto"), { recursive: true });
   mkdirSync(join(dir, "examples/python"), { recursive: true });
   cpSync(join(root, "examples/python/requirements.txt"), join(dir, "examples/python/requirements.txt"));
+  const run = (command: string) => promisify(execFile)("bash", ["-c", command], { cwd: dir });
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(() => stack.close());
+
   for (const { command, expect } of readmeBlock("### Python: which files to compile")) {
     test(command.slice(0, 120), { timeout: 10 * 60_000 }, async () => {
-      const { stdout } = await promisify(execFile)("bash", ["-c", command], { cwd: dir });
-      assert.match(stdout, expect);
+      assert.match((await run(command)).stdout, expect);
     });
   }
+
+  test("the first client runs against the gateway: unary, a rebuilt stream, a decoded error", async () => {
+    writeFileSync(join(dir, "client.py"), readmePythonProgram("### Python: a first client"));
+    const [runClient] = readmeBlock("### Python: a first client");
+    assert.ok(runClient);
+    const command = runClient.command.replace("127.0.0.1:8080", new URL(stack.gateway.url).host);
+    assert.match((await run(command)).stdout, runClient.expect);
+  });
 });
