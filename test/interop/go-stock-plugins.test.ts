@@ -5,23 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { readmeBlock } from "../support/readme-blocks.ts";
+import { readmeBlock, readmeCode } from "../support/readme-blocks.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
-
-/** The first ```go block after `heading` in README.md. */
-function readmeGoProgram(heading: string): string {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const program = /```go\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(heading)))?.[1];
-  assert.ok(program, `README has no Go program after ${heading}`);
-  return program;
-}
 
 describe("README's Go sections, with stock plugins", () => {
   const dir = mkdtempSync(join(tmpdir(), "vertexchat-go-stock-"));
@@ -49,7 +41,7 @@ describe("README's Go sections, with stock plugins", () => {
   test("the first client's module is made as README says", async () => {
     assert.ok(makeModule && runClient);
     assert.match((await run(makeModule.command)).stdout, makeModule.expect);
-    writeFileSync(join(dir, "client", "main.go"), readmeGoProgram("### Go: a first client"));
+    writeFileSync(join(dir, "client", "main.go"), readmeCode("### Go: a first client", "go"));
   });
 
   test("the first client runs against the gateway: unary, a rebuilt stream, a decoded error", {

@@ -4,12 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { readmeBlock } from "../support/readme-blocks.ts";
+import { readmeBlock, readmeCode } from "../support/readme-blocks.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -30,10 +30,7 @@ describe("README's first Java client", () => {
     const source = join(dir, "examples/java/src/main/java/dev/vertexchat/example");
     mkdirSync(source, { recursive: true });
     cpSync(join(root, "examples/java/pom.xml"), join(dir, "examples/java/pom.xml"));
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const program = /```java\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(HEADING)))?.[1];
-    assert.ok(program, "README has the Java program");
-    writeFileSync(join(source, "Main.java"), program);
+    writeFileSync(join(source, "Main.java"), readmeCode(HEADING, "java"));
     const [run] = readmeBlock(HEADING);
     assert.ok(run);
     const command = run.command.replace("127.0.0.1:8080", new URL(stack.gateway.url).host);

@@ -5,22 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { readmeBlock } from "../support/readme-blocks.ts";
+import { readmeBlock, readmeCode } from "../support/readme-blocks.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
-
-function readmePythonProgram(heading: string): string {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const program = /```python\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(heading)))?.[1];
-  assert.ok(program, `README has no Python program after ${heading}`);
-  return program;
-}
 
 describe("README's Python sections", () => {
   const dir = mkdtempSync(join(tmpdir(), "vertexchat-python-"));
@@ -41,7 +34,7 @@ describe("README's Python sections", () => {
   }
 
   test("the first client runs against the gateway: unary, a rebuilt stream, a decoded error", async () => {
-    writeFileSync(join(dir, "client.py"), readmePythonProgram("### Python: a first client"));
+    writeFileSync(join(dir, "client.py"), readmeCode("### Python: a first client", "python"));
     const [runClient] = readmeBlock("### Python: a first client");
     assert.ok(runClient);
     const command = runClient.command.replace("127.0.0.1:8080", new URL(stack.gateway.url).host);

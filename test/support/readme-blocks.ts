@@ -13,12 +13,20 @@ export interface Example {
   fails: boolean;
 }
 
-/** The first ```sh block after `heading`. */
-export function readmeBlock(heading: string): Example[] {
+/** The text of the first ```<language> block after `heading` (a program README asks to save as written). */
+export function readmeCode(heading: string, language: string): string {
   const readme = readFileSync(`${root}README.md`, "utf8");
   const at = readme.indexOf(heading);
   assert.ok(at >= 0, `README has no heading ${heading}`);
-  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at))?.[1] ?? "";
+  const fence = "```";
+  const code = new RegExp(`${fence}${language}\\n([\\s\\S]*?)${fence}`).exec(readme.slice(at))?.[1];
+  assert.ok(code !== undefined, `README has no ${language} block after ${heading}`);
+  return code;
+}
+
+/** The first ```sh block after `heading`. */
+export function readmeBlock(heading: string): Example[] {
+  const block = readmeCode(heading, "sh");
   const examples: Example[] = [];
   let pending: { expect: RegExp; fails: boolean } | undefined;
   for (const line of block.replace(/\\\n\s*/g, "").split("\n")) {
