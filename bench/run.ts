@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { startEmulator } from "../src/emulator/emulator-server.ts";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
-import { grpcUnaryLoad, holdGrpcStreams } from "./grpc-load.ts";
+import { grpcUnaryLoad, holdGrpcStreams, rawGrpcUnaryLoad } from "./grpc-load.ts";
 import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
 import { grpcStreams, httpStreams, type PacedResult, pacedStreams } from "./paced-streams.ts";
 import {
@@ -168,6 +168,8 @@ try {
         }
         const grpc = await grpcUnaryLoad(gateway.origin, `bench grpc c${c} round ${r}`, c, durationMs);
         results.set("vertexchat gRPC", [...(results.get("vertexchat gRPC") ?? []), grpc]);
+        const raw = await rawGrpcUnaryLoad(gateway.origin, `bench raw grpc c${c} round ${r}`, c, durationMs);
+        results.set("vertexchat gRPC, raw h2 caller", [...(results.get("vertexchat gRPC, raw h2 caller") ?? []), raw]);
       }
       const direct = results.get("direct") ?? [];
       const proxyRps = median((results.get("bare proxy") ?? []).map((x) => x.rps));
