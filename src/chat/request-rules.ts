@@ -7,8 +7,8 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { ChatCompletionRequest } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { type ContentPart, MediaResolution, Role } from "../../gen/vertexchat/v1/content_pb.ts";
 import type { Violation } from "../rpc/error-mapping.ts";
-import { VERTEX_MIME_TYPES } from "../wire/vertex-media.ts";
-import { schemaProblems } from "./schema-check.ts";
+import { schemaProblems } from "../wire/schema-check.ts";
+import { VERTEX_MEDIA_URI, VERTEX_MIME_TYPES } from "../wire/vertex-media.ts";
 
 export type { Violation };
 
@@ -17,8 +17,6 @@ export interface MediaLimits {
   maxInlineImageBytes: number;
   maxInlineMediaBytes: number;
 }
-
-const ACCEPTED_URI = /^(gs:\/\/[^/\s]+\/\S+|https:\/\/\S+)$/;
 
 type Add = (field: string, reason: string, description: string) => void;
 
@@ -140,7 +138,7 @@ function checkPart(
       `a per-part media_resolution is honoured on images only; for a ${kind}, set google.media_resolution for the whole request`,
     );
   }
-  if (media.source.case === "uri" && !ACCEPTED_URI.test(media.source.value)) {
+  if (media.source.case === "uri" && !VERTEX_MEDIA_URI.test(media.source.value)) {
     add(`${field}.uri`, "INVALID_URI", "use a gs://bucket/object URI or an https:// URL");
   }
   if (mime === "") {

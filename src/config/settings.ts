@@ -3,6 +3,7 @@
  * and the line README.md shows for it (a test keeps README's table in step with this one).
  */
 
+import { VERTEX_INLINE_IMAGE_BYTES, VERTEX_INLINE_MEDIA_BYTES } from "../wire/vertex-media.ts";
 import { LOCATION_PATTERN } from "../wire/vertex-urls.ts";
 
 /** How callers may prove who they are (VERTEXCHAT_AUTH): the one list of modes. */
@@ -215,14 +216,14 @@ export const SETTINGS = {
   maxInlineImageBytes: setting({
     env: "VERTEXCHAT_MAX_INLINE_IMAGE_BYTES",
     flag: "--max-inline-image-bytes",
-    default: "7340032",
+    default: String(VERTEX_INLINE_IMAGE_BYTES),
     doc: "Largest inline image (Vertex's limit is 7 MB per image); larger ones belong in Cloud Storage.",
     parse: atLeastOne,
   }),
   maxInlineMediaBytes: setting({
     env: "VERTEXCHAT_MAX_INLINE_MEDIA_BYTES",
     flag: "--max-inline-media-bytes",
-    default: "20971520",
+    default: String(VERTEX_INLINE_MEDIA_BYTES),
     doc: "Largest inline audio, video or document.",
     parse: atLeastOne,
   }),

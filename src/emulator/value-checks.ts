@@ -3,11 +3,14 @@
  * each rule with its basis). Where Vertex's exact behaviour is only guessed, the strict side is taken: a lax
  * emulator hides gateway bugs.
  */
-import { Ajv2020 } from "ajv/dist/2020.js";
+
+import type { JsonObject } from "@bufbuild/protobuf";
+import { schemaProblems } from "../wire/schema-check.ts";
 import {
   mediaKindOf,
   VERTEX_INLINE_IMAGE_BYTES,
   VERTEX_INLINE_MEDIA_BYTES,
+  VERTEX_MEDIA_URI,
   VERTEX_MIME_TYPES,
 } from "../wire/vertex-media.ts";
 import type { WireContentPart, WireRequest } from "../wire/vertex-wire.ts";
@@ -20,7 +23,6 @@ const PART_TYPES = new Set(["text", "image_url", "input_audio"]);
 /** `input_audio.format` short forms OpenAI's SDKs send. */
 const AUDIO_FORMATS = new Set(["wav", "mp3"]);
 const RESPONSE_FORMATS = new Set(["text", "json_object", "json_schema"]);
-const schemas = new Ajv2020({ strict: false, validateFormats: false });
 /** extra_body.google keys Vertex documents for this endpoint. */
 const GOOGLE_KEYS = new Set([
   "thinking_config",
@@ -132,7 +134,7 @@ function partProblem(part: WireContentPart): string | undefined {
 }
 
 function uriProblem(uri: string): string | undefined {
-  if (/^gs:\/\/[^/\s]+\/\S+$/.test(uri) || /^https:\/\/\S+$/.test(uri)) return undefined;
+  if (VERTEX_MEDIA_URI.test(uri)) return undefined;
   return `the URI ${JSON.stringify(uri.slice(0, 80))} is not supported; use a gs://bucket/object URI, an https:// URL or a data: URI.`;
 }
 
@@ -179,9 +181,8 @@ function checkToolSchemas(body: WireRequest): EmulatedError | undefined {
 function schemaProblem(schema: unknown): string | undefined {
   if (typeof schema !== "object" || schema === null || Array.isArray(schema))
     return "a JSON Schema object is required.";
-  if (schemas.validateSchema(schema as object)) return undefined;
-  const first = schemas.errors?.[0];
-  return `not a valid schema: ${first?.instancePath || "/"} ${first?.message ?? "is not valid"}.`;
+  const first = schemaProblems(schema as JsonObject)[0];
+  return first ? `not a valid schema: ${first.path || "(root)"} ${first.message}.` : undefined;
 }
 
 /** `response_format`: a known type; json_schema with a schema that is one and does not recurse into itself. */

@@ -42,6 +42,9 @@ export function mediaKindOf(mimeType: string): MediaKind | undefined {
   return (Object.keys(VERTEX_MIME_TYPES) as MediaKind[]).find((kind) => VERTEX_MIME_TYPES[kind].includes(mime));
 }
 
+/** A media URI Vertex reads: a Cloud Storage object or an https URL (data: URIs are checked on their own). */
+export const VERTEX_MEDIA_URI = /^(gs:\/\/[^/\s]+\/\S+|https:\/\/\S+)$/;
+
 /** Vertex's limit for one inline image (7 MB) [doc]. */
 export const VERTEX_INLINE_IMAGE_BYTES = 7 * 1024 * 1024;
 /** The inline limit for other media (20 MB per request in Google's docs for inline data). */

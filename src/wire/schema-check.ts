@@ -2,7 +2,7 @@
  * Whether a JSON Schema the caller sends (tool parameters, a json_schema response format) is a schema at all,
  * checked against the JSON Schema 2020-12 meta-schema by Ajv, with the path inside the schema of each problem.
  * Keywords the meta-schema does not know (OpenAPI's `nullable`, `propertyOrdering`) are allowed, as Vertex allows
- * them.
+ * them. Shared by the gateway's request rules and the emulator's checks, so both hold a schema to the same rule.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Ajv2020 } from "ajv/dist/2020.js";
