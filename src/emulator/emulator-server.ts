@@ -187,19 +187,12 @@ async function handle(
       ),
     );
   }
-  const tier = req.headers[SHARED_REQUEST_TYPE_HEADER];
-  if (tier !== undefined && tier !== "priority") {
-    return fail(
-      googleError(
-        400,
-        `Invalid value for header ${SHARED_REQUEST_TYPE_HEADER} (${JSON.stringify(tier)}): use priority, or send no header for standard on-demand traffic.`,
-      ),
-    );
-  }
-  const priority = tier === "priority" && !openaiStyle;
+  // OpenAI-style servers know no capacity tiers: the header is ignored there, as such servers ignore it.
+  const tier = openaiStyle ? undefined : entry.requestType;
   const emulated = model ?? unlistedModel(body.model ?? "");
-  const rejected = checkRequest(body, emulated, { location, priority });
+  const rejected = checkRequest(body, emulated, { location, tier });
   if (rejected) return fail(rejected);
+  const priority = tier === "priority";
 
   const answer = synthesize(body, emulated, directives, {
     counting: openaiStyle ? "openai" : "vertex",

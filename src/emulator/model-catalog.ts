@@ -65,7 +65,7 @@ const FLASH_3: ThinkingProfile = { ...FLASH_2_5, levels: GEMINI_3_LEVELS };
 const PARTNER_REASONING: ThinkingProfile = { ...FLASH_2_5, byDefault: true, canStop: false };
 
 /** A self-deployed or OpenAI-compatible model the catalog does not list: thinks when asked, signs nothing. */
-export const UNLISTED_THINKING: ThinkingProfile = {
+const UNLISTED_THINKING: ThinkingProfile = {
   byDefault: false,
   canStop: true,
   minBudget: 1,

@@ -1,7 +1,7 @@
 /**
  * What Vertex refuses before it generates anything, reproduced with Vertex's status, message and error shape.
  */
-import type { WireRequest } from "../wire/vertex-wire.ts";
+import { SHARED_REQUEST_TYPE_HEADER, type WireRequest } from "../wire/vertex-wire.ts";
 import { type EmulatedError, googleError } from "./google-errors.ts";
 import type { EmulatedModel } from "./model-catalog.ts";
 import { callSignature, SKIP_VALIDATOR } from "./signatures.ts";
@@ -35,10 +35,11 @@ const ACCEPTED_KEYS = new Set([
   "logit_bias",
 ]);
 
-/** Where a request was sent and how: its location, and whether it asked for Priority PayGo. */
+/** Where a request was sent and how: its location, and the capacity tier its header asked for. */
 export interface RequestContext {
   location: string;
-  priority: boolean;
+  /** `X-Vertex-AI-LLM-Shared-Request-Type`, if sent. */
+  tier: string | undefined;
 }
 
 export function checkRequest(
@@ -64,8 +65,8 @@ export function checkRequest(
   }
   const invalid = checkValues(body, model, location);
   if (invalid) return invalid;
-  if (where.priority) {
-    const refused = checkPriority(model, location);
+  if (where.tier !== undefined) {
+    const refused = checkTier(where.tier, model, location);
     if (refused) return refused;
   }
   if (body.n !== undefined && body.n > 1 && model.requiresSignatures) {
@@ -78,8 +79,14 @@ export function checkRequest(
   return undefined;
 }
 
-/** Priority PayGo is served on the global endpoint only, for the models that offer it. */
-function checkPriority(model: EmulatedModel, location: string): EmulatedError | undefined {
+/** The one tier a header can ask for is Priority PayGo, served on the global endpoint only, for the models that offer it. */
+function checkTier(tier: string, model: EmulatedModel, location: string): EmulatedError | undefined {
+  if (tier !== "priority") {
+    return googleError(
+      400,
+      `Invalid value for header ${SHARED_REQUEST_TYPE_HEADER} (${JSON.stringify(tier)}): use priority, or send no header for standard on-demand traffic.`,
+    );
+  }
   if (location !== "global") {
     return googleError(
       400,
