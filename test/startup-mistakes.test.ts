@@ -54,7 +54,7 @@ describe("start-up mistakes are explained in one line, with exit code 2", () => 
     [
       "a missing",
       "/nonexistent/upstream-ca.pem",
-      /VERTEXCHAT_UPSTREAM_CA: cannot read \/nonexistent\/upstream-ca\.pem \(ENOENT\)/,
+      /\/nonexistent\/upstream-ca\.pem: cannot read the PEM file of upstream CAs \(ENOENT\); check VERTEXCHAT_UPSTREAM_CA/,
     ],
     ["a non-PEM", MAIN, /VERTEXCHAT_UPSTREAM_CA: .*main\.ts holds no PEM certificate/],
   ] as const) {

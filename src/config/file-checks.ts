@@ -9,16 +9,20 @@ import { ConfigError } from "./settings.ts";
 export type Node = Record<string, unknown>;
 export type Fail = (at: string, problem: string) => never;
 
-/** Reads and parses a file; `what` and `setting` name it in the message when that fails. */
-export function readDocument(path: string, what: string, setting: string): unknown {
-  let text: string;
+/** Reads a file a setting names; `what` and `setting` name it in the message when that fails. */
+export function readConfigFile(path: string, what: string, setting: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (err) {
     throw new ConfigError(
       `${path}: cannot read the ${what} (${(err as NodeJS.ErrnoException).code ?? err}); check ${setting}`,
     );
   }
+}
+
+/** Reads and parses a file; `what` and `setting` name it in the message when that fails. */
+export function readDocument(path: string, what: string, setting: string): unknown {
+  const text = readConfigFile(path, what, setting);
   try {
     return parse(text);
   } catch (err) {

@@ -3,7 +3,6 @@
  * the interceptors (observe → shutdown gate → tracing → auth → per-caller limits → stream cap → validation), the
  * listener, and the admin port with metrics. main.ts and the end-to-end tests both start the gateway through here.
  */
-import { readFileSync } from "node:fs";
 import type { TLSSocket } from "node:tls";
 import { createContextValues, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -17,6 +16,7 @@ import { type ChatServiceOptions, createChatService } from "../chat/chat-service
 import { createRouter } from "../chat/model-router.ts";
 import { createRequestValidator } from "../chat/request-validation.ts";
 import { type Callers, loadCallersFile } from "../config/callers-file.ts";
+import { readConfigFile } from "../config/file-checks.ts";
 import type { Config } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
 import { routingFromEnv } from "../config/routing-from-env.ts";
@@ -350,14 +350,7 @@ function noLimits() {
 
 /** The extra CAs for HTTPS upstreams, checked at start-up so that a wrong path is a start-up error, not a failed call. */
 function readUpstreamCa(path: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError(
-      `VERTEXCHAT_UPSTREAM_CA: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err}); give a PEM file of CA certificates`,
-    );
-  }
+  const pem = readConfigFile(path, "PEM file of upstream CAs", "VERTEXCHAT_UPSTREAM_CA");
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
     throw new ConfigError(`VERTEXCHAT_UPSTREAM_CA: ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }

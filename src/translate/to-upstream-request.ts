@@ -49,8 +49,11 @@ export interface UpstreamRequest {
   /** The tag thoughts come wrapped in, if any; the response translation needs it. */
   thoughtMarker: string | undefined;
   /** Request headers the options ask for (Priority PayGo's tier header). */
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
 }
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const PRIORITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SHARED_REQUEST_TYPE_HEADER]: "priority" });
 
 export function toUpstreamRequest(req: ChatCompletionRequest, opts: UpstreamRequestOptions): UpstreamRequest {
   const body: WireRequest =
@@ -77,8 +80,7 @@ export function toUpstreamRequest(req: ChatCompletionRequest, opts: UpstreamRequ
 
   const { google, thoughtMarker } = toWireGoogleOptions(req.google, opts.defaultThoughtMarker);
   if (google) placeGoogleOptions(body, google, opts.googleFieldsPlacement);
-  const headers: Record<string, string> =
-    req.google?.trafficTier === TrafficTier.PRIORITY ? { [SHARED_REQUEST_TYPE_HEADER]: "priority" } : {};
+  const headers = req.google?.trafficTier === TrafficTier.PRIORITY ? PRIORITY_HEADERS : NO_HEADERS;
   return { body, thoughtMarker, headers };
 }
 
