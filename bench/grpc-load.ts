@@ -4,11 +4,11 @@
  * gateway costs, without the generated client's own encoding and decoding in the generator's share of the cores).
  */
 import http2 from "node:http2";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatCompletionRequestSchema, ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
-import { Role } from "../gen/vertexchat/v1/content_pb.ts";
+import { userRequest } from "../test/support/requests.ts";
 import { closedLoop, holdOpen, type UnaryResult } from "./load.ts";
 
 export async function grpcUnaryLoad(
@@ -18,10 +18,7 @@ export async function grpcUnaryLoad(
   durationMs: number,
 ): Promise<UnaryResult> {
   const client = createClient(ChatService, createGrpcTransport({ baseUrl }));
-  const request = {
-    model: "google/gemini-2.5-flash",
-    messages: [{ role: Role.USER, content: [{ kind: { case: "text" as const, value: text } }] }],
-  };
+  const request = userRequest(text);
   return closedLoop(concurrency, durationMs, 300, async () => {
     await client.createChatCompletion(request);
     return true;
@@ -41,10 +38,7 @@ export async function holdGrpcStreams(
   const clients = Array.from({ length: connections }, () =>
     createClient(ChatService, createGrpcTransport({ baseUrl })),
   );
-  const request = {
-    model: "google/gemini-2.5-flash",
-    messages: [{ role: Role.USER, content: [{ kind: { case: "text" as const, value: text } }] }],
-  };
+  const request = userRequest(text);
   return holdOpen(count, (i, signal) =>
     (clients[i % connections] as (typeof clients)[number]).streamChatCompletion(request, { signal }),
   );
@@ -57,13 +51,7 @@ export async function rawGrpcUnaryLoad(
   concurrency: number,
   durationMs: number,
 ): Promise<UnaryResult> {
-  const message = toBinary(
-    ChatCompletionRequestSchema,
-    create(ChatCompletionRequestSchema, {
-      model: "google/gemini-2.5-flash",
-      messages: [{ role: Role.USER, content: [{ kind: { case: "text", value: text } }] }],
-    }),
-  );
+  const message = toBinary(ChatCompletionRequestSchema, userRequest(text));
   const frame = Buffer.alloc(5 + message.length);
   frame.writeUInt32BE(message.length, 1);
   frame.set(message, 5);

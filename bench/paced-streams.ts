@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
-import { Role } from "../gen/vertexchat/v1/content_pb.ts";
+import { userRequest } from "../test/support/requests.ts";
 import { type HttpTarget, poolFor, StreamFollower } from "./load.ts";
 import { percentile } from "./stats.ts";
 
@@ -106,10 +106,7 @@ export function grpcStreams(baseUrl: string, text: string, connections: number):
   const clients = Array.from({ length: connections }, () =>
     createClient(ChatService, createGrpcTransport({ baseUrl })),
   );
-  const request = {
-    model: "google/gemini-2.5-flash",
-    messages: [{ role: Role.USER, content: [{ kind: { case: "text" as const, value: text } }] }],
-  };
+  const request = userRequest(text);
   return {
     open: async (i) => {
       const reads: number[] = [];

@@ -296,7 +296,7 @@ try {
     );
     say();
     say(
-      "Each path first serves 50 unreported streams (warm-up). CPU is the measured process's own (user + system from /proc) per 1,000 chunks delivered; TTFT is to the first byte read; gaps are between reads of one stream (the pacing, plus what the path adds); HTTP/1.1 callers use a connection per stream, gRPC callers one HTTP/2 connection per 100 streams.",
+      "Each path first serves up to 50 unreported streams (warm-up). CPU is the measured process's own (user + system from /proc) per 1,000 chunks delivered; TTFT is to the first byte read; gaps are between reads of one stream (the pacing, plus what the path adds); HTTP/1.1 callers use a connection per stream, gRPC callers one HTTP/2 connection per 100 streams.",
     );
     say();
     say(
