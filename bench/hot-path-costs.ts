@@ -77,7 +77,7 @@ await cpuPerCall("answer: message → JSON (protobuf-es)", 20_000, () =>
   toJsonString(ChatCompletionResponseSchema, answer),
 );
 await cpuPerCall("metrics of one call", 20_000, () => {
-  metrics.started(method);
+  metrics.started(method, "contract");
   const info = newRpcInfo("id");
   info.upstreamModel = "google/gemini-2.5-flash";
   info.promptTokens = 5;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import { ErrorInfoSchema, RetryInfoSchema } from "../gen/google/rpc/error_details_pb.ts";
 import { Health } from "../gen/grpc/health/v1/health_pb.ts";
 import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
@@ -157,6 +158,27 @@ describe("every reason of the error catalogue, end to end", () => {
       );
       const health = createClient(Health, transportFor(main.gateway.url, "grpc", "2"));
       assertReason(await rejection(health.check({ service: "no.such.Service" })), "UNKNOWN_SERVICE");
+    });
+  });
+
+  describe("the OpenAI-compatible REST door", () => {
+    /** A REST error is the catalogue's row: the code's HTTP status, the reason as `code`, Retry-After exactly when retryable. */
+    const assertRestReason = async (
+      res: Response,
+      reason: ErrorReason,
+      status = codeToHttpStatus(ERROR_CATALOGUE[reason].code),
+    ) => {
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(res.status, status, body.error.message);
+      assert.equal(body.error.code, reason);
+      assert.equal(res.headers.has("retry-after"), ERROR_CATALOGUE[reason].retry);
+      produced.add(reason);
+    };
+    test("UNKNOWN_ROUTE: a path the REST API does not serve, or the wrong HTTP method (405)", async () => {
+      await assertRestReason(await fetch(`${main.gateway.url}/v1/embeddings`, { method: "POST" }), "UNKNOWN_ROUTE");
+      const wrongMethod = await fetch(`${main.gateway.url}/v1/chat/completions`);
+      assert.equal(wrongMethod.headers.get("allow"), "POST");
+      await assertRestReason(wrongMethod, "UNKNOWN_ROUTE", 405);
     });
   });
 

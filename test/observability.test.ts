@@ -62,9 +62,9 @@ describe("logs and metrics", () => {
     const text = await (await fetch(`${stack.gateway.adminUrl}/metrics`)).text();
     assert.match(
       text,
-      /grpc_server_handled_total\{grpc_service="vertexchat\.v1\.ChatService",grpc_method="CreateChatCompletion",grpc_code="OK"\} [1-9]/,
+      /grpc_server_handled_total\{grpc_service="vertexchat\.v1\.ChatService",grpc_method="CreateChatCompletion",grpc_code="OK",door="contract"\} [1-9]/,
     );
-    assert.match(text, /grpc_server_handled_total\{[^}]*grpc_code="NotFound"\} [1-9]/);
+    assert.match(text, /grpc_server_handled_total\{[^}]*grpc_code="NotFound"[^}]*\} [1-9]/);
     assert.match(text, /grpc_server_handling_seconds_bucket\{[^}]*grpc_method="CreateChatCompletion"/);
     assert.match(
       text,
@@ -94,7 +94,7 @@ describe("calls refused before a handler runs are counted and logged too", () =>
     const text = await (await fetch(`${stack.gateway.adminUrl}/metrics`)).text();
     const [service, name] = method.includes("/") ? method.split("/") : [method, method];
     const pattern = new RegExp(
-      `grpc_server_handled_total\\{grpc_service="${service?.replace(/\./g, "\\.")}",grpc_method="${name}",grpc_code="${code}"\\} (\\d+)`,
+      `grpc_server_handled_total\\{grpc_service="${service?.replace(/\./g, "\\.")}",grpc_method="${name}",grpc_code="${code}",door="contract"\\} (\\d+)`,
     );
     return Number(pattern.exec(text)?.[1] ?? 0);
   };

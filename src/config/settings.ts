@@ -241,6 +241,13 @@ export const SETTINGS = {
     doc: "Connect JSON requests with a field the contract does not have: `reject` (INVALID_ARGUMENT naming the field and the nearest known one) or `ignore` (dropped, for clients built from a newer contract).",
     parse: oneOf("reject", "ignore"),
   }),
+  openaiApi: setting({
+    env: "VERTEXCHAT_OPENAI_API",
+    flag: "--openai-api",
+    default: "on",
+    doc: "The OpenAI-compatible REST API (`POST /v1/chat/completions`, `GET /v1/models`, Vertex-shaped paths) on the same listener, behind the same auth and limits: `on` or `off`.",
+    parse: oneOf("on", "off"),
+  }),
   reflection: setting({
     env: "VERTEXCHAT_REFLECTION",
     flag: "--reflection",

@@ -1,39 +1,11 @@
 /**
  * What Vertex refuses before it generates anything, reproduced with Vertex's status, message and error shape.
  */
-import { SHARED_REQUEST_TYPE_HEADER, type WireRequest } from "../wire/vertex-wire.ts";
+import { SHARED_REQUEST_TYPE_HEADER, VERTEX_REQUEST_KEYS, type WireRequest } from "../wire/vertex-wire.ts";
 import { type EmulatedError, googleError } from "./google-errors.ts";
 import type { EmulatedModel } from "./model-catalog.ts";
 import { callSignature, SKIP_VALIDATOR } from "./signatures.ts";
 import { checkValues } from "./value-checks.ts";
-
-const ACCEPTED_KEYS = new Set([
-  "model",
-  "messages",
-  "stream",
-  "stream_options",
-  "tools",
-  "tool_choice",
-  "temperature",
-  "top_p",
-  "max_tokens",
-  "max_completion_tokens",
-  "n",
-  "stop",
-  "seed",
-  "presence_penalty",
-  "frequency_penalty",
-  "response_format",
-  "reasoning_effort",
-  "modalities",
-  "web_search_options",
-  "extra_body",
-  "logprobs",
-  "top_logprobs",
-  "user",
-  "parallel_tool_calls",
-  "logit_bias",
-]);
 
 /** Where a request was sent and how: its location, and the capacity tier its header asked for. */
 export interface RequestContext {
@@ -49,7 +21,7 @@ export function checkRequest(
 ): EmulatedError | undefined {
   const { location } = where;
   for (const key of Object.keys(body)) {
-    if (!ACCEPTED_KEYS.has(key)) {
+    if (!VERTEX_REQUEST_KEYS.has(key)) {
       return googleError(400, `Invalid JSON payload received. Unknown name "${key}": Cannot find field.`);
     }
   }

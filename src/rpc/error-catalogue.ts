@@ -55,6 +55,11 @@ export const ERROR_CATALOGUE = {
     retry: false,
     when: "no route serves the model (the message lists those served), or its upstream does not know it (Vertex's 404, kept in metadata `upstream_message`); ListModels has the catalog",
   },
+  UNKNOWN_ROUTE: {
+    code: Code.NotFound,
+    retry: false,
+    when: "a path of the OpenAI-compatible REST API that is not served, or the wrong HTTP method for one (405); the message names the routes",
+  },
   UNKNOWN_SERVICE: {
     code: Code.NotFound,
     retry: false,

@@ -6,8 +6,12 @@
 import { createContextKey } from "@connectrpc/connect";
 import type { Context } from "@opentelemetry/api";
 
+/** The front door a call came in by: the typed contract (gRPC, gRPC-Web, Connect) or the OpenAI-compatible REST API. */
+export type Door = "contract" | "openai";
+
 export interface RpcInfo {
   requestId: string;
+  door: Door;
   caller: string;
   /** The model the request named, as the caller spelt it (known before any check, so every log line has it). */
   requestedModel: string;
@@ -32,6 +36,7 @@ export interface RpcInfo {
 export function newRpcInfo(requestId: string): RpcInfo {
   return {
     requestId,
+    door: "contract",
     caller: "anonymous",
     requestedModel: "",
     upstreamModel: "",
@@ -46,6 +51,9 @@ export function newRpcInfo(requestId: string): RpcInfo {
     onEnd: [],
   };
 }
+
+/** Set by the REST door on the calls it makes; a call without it came in by the contract. */
+export const DOOR = createContextKey<Door>("contract", { description: "vertexchat front door" });
 
 export const RPC_INFO = createContextKey<RpcInfo | undefined>(undefined, { description: "vertexchat RPC info" });
 

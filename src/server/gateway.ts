@@ -3,8 +3,17 @@
  * the interceptors (observe → shutdown gate → tracing → auth → per-caller limits → stream cap → validation), the
  * listener, and the admin port with metrics. main.ts and the end-to-end tests both start the gateway through here.
  */
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { createContextValues, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
+import {
+  type ConnectRouter,
+  type ContextValues,
+  createConnectRouter,
+  createContextValues,
+  type Interceptor,
+  type ServiceImpl,
+} from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.ts";
@@ -21,6 +30,8 @@ import type { Config } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
 import { routingFromEnv } from "../config/routing-from-env.ts";
 import { ConfigError } from "../config/settings.ts";
+import { inProcessChat } from "../openai/in-process-client.ts";
+import { openAiDoor } from "../openai/openai-door.ts";
 import type { GoogleTokenSource } from "../upstream/google-token-source.ts";
 import { UpstreamHttp } from "../upstream/lean-fetch.ts";
 import { authInterceptor, PEER_CERTIFICATE } from "./auth/auth-interceptor.ts";
@@ -244,7 +255,10 @@ function callerInterceptors(config: Config, callers: Callers, limitStore: LimitS
   ];
 }
 
-/** The Node request handler: Connect's adapter over the services, with refusals before any RPC observed too. */
+/**
+ * The Node request handler: the OpenAI-compatible REST door for its paths, Connect's adapter over the services for
+ * the rest, with refusals before any RPC observed too. Both run the same services behind the same interceptors.
+ */
 function connectHandler(
   config: Config,
   services: GatewayServices,
@@ -253,34 +267,57 @@ function connectHandler(
   metrics: Metrics,
 ): NodeHandler {
   const httpCalls = observeHttp(logger, metrics);
-  return httpCalls.wrap(
+  const routes = (r: ConnectRouter) => {
+    r.service(ChatService, services.chat);
+    r.service(Health, createHealthService(services.health));
+    if (services.reflection) {
+      r.service(ReflectionV1, services.reflection.v1);
+      r.service(ReflectionV1alpha, services.reflection.v1alpha);
+    }
+  };
+  const options = {
+    interceptors,
+    requestGate: refusalGate(logger, metrics),
+    jsonOptions: { ignoreUnknownFields: config.unknownJsonFields === "ignore" },
+    readMaxBytes: config.maxRequestBytes,
+  };
+  const contract = httpCalls.wrap(
     connectNodeAdapter({
-      routes: (r) => {
-        r.service(ChatService, services.chat);
-        r.service(Health, createHealthService(services.health));
-        if (services.reflection) {
-          r.service(ReflectionV1, services.reflection.v1);
-          r.service(ReflectionV1alpha, services.reflection.v1alpha);
-        }
-      },
-      interceptors,
-      requestGate: refusalGate(logger, metrics),
-      jsonOptions: { ignoreUnknownFields: config.unknownJsonFields === "ignore" },
-      readMaxBytes: config.maxRequestBytes,
+      ...options,
+      routes,
       contextValues: (req) => {
-        const values = createContextValues();
+        const values = peerValues(req);
         httpCalls.attach(req, values);
-        const socket = req.socket as TLSSocket;
-        if (typeof socket.getPeerCertificate === "function") {
-          const cert = socket.getPeerCertificate();
-          if (cert && Object.keys(cert).length > 0) {
-            values.set(PEER_CERTIFICATE, { authorized: socket.authorized, subjectCommonName: cert.subject?.CN });
-          }
-        }
         return values;
       },
     }),
   );
+  if (config.openaiApi === "off") return contract;
+  const router = createConnectRouter(options);
+  routes(router);
+  const door = openAiDoor({
+    chat: inProcessChat(router.handlers, { readMaxBytes: config.maxRequestBytes }),
+    contextValues: peerValues,
+    maxRequestBytes: config.maxRequestBytes,
+    logger,
+    observer: metrics,
+  });
+  return (req, res) => {
+    if (!door(req, res)) contract(req, res);
+  };
+}
+
+/** The context values of a call from its HTTP request: the TLS client certificate, when the caller sent one. */
+function peerValues(req: IncomingMessage | Http2ServerRequest): ContextValues {
+  const values = createContextValues();
+  const socket = req.socket as TLSSocket;
+  if (typeof socket.getPeerCertificate === "function") {
+    const cert = socket.getPeerCertificate();
+    if (cert && Object.keys(cert).length > 0) {
+      values.set(PEER_CERTIFICATE, { authorized: socket.authorized, subjectCommonName: cert.subject?.CN });
+    }
+  }
+  return values;
 }
 
 function tlsOptions(config: Config): Pick<ListenOptions, "tls"> {

@@ -1,5 +1,6 @@
 /**
- * Prometheus metrics, served on the admin port: the usual grpc_server_* counters and histograms by method and code,
+ * Prometheus metrics, served on the admin port: the usual grpc_server_* counters and histograms by method and code
+ * (the counters also by front door: `contract` or `openai`),
  * upstream latency and errors by upstream, location and status, time to first token, tokens by model and caller.
  */
 
@@ -8,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Attempt } from "../chat/attempt-runner.ts";
-import type { RpcInfo } from "../rpc/rpc-info.ts";
+import type { Door, RpcInfo } from "../rpc/rpc-info.ts";
 import type { RpcObserver } from "./observe-interceptor.ts";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -21,13 +22,13 @@ export class Metrics implements RpcObserver {
   readonly #started = new Counter({
     name: "grpc_server_started_total",
     help: "RPCs started on the server.",
-    labelNames: ["grpc_service", "grpc_method"],
+    labelNames: ["grpc_service", "grpc_method", "door"],
     registers: [this.registry],
   });
   readonly #handled = new Counter({
     name: "grpc_server_handled_total",
     help: "RPCs completed on the server, by status code.",
-    labelNames: ["grpc_service", "grpc_method", "grpc_code"],
+    labelNames: ["grpc_service", "grpc_method", "grpc_code", "door"],
     registers: [this.registry],
   });
   readonly #handling = new Histogram({
@@ -76,14 +77,14 @@ export class Metrics implements RpcObserver {
     });
   }
 
-  started(method: string): void {
+  started(method: string, door: Door): void {
     const [service, name] = split(method);
-    this.#started.inc({ grpc_service: service, grpc_method: name });
+    this.#started.inc({ grpc_service: service, grpc_method: name, door });
   }
 
   finished(method: string, code: string, seconds: number, info: RpcInfo): void {
     const [service, name] = split(method);
-    this.#handled.inc({ grpc_service: service, grpc_method: name, grpc_code: code });
+    this.#handled.inc({ grpc_service: service, grpc_method: name, grpc_code: code, door: info.door });
     this.#handling.observe({ grpc_service: service, grpc_method: name }, seconds);
     if (info.timeToFirstTokenMs !== undefined)
       this.#ttft.observe({ model: info.upstreamModel }, info.timeToFirstTokenMs / 1000);

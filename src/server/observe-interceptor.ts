@@ -25,14 +25,14 @@ import {
 import type { Logger } from "pino";
 import { withErrorInfo } from "../rpc/error-catalogue.ts";
 import { explainInPlace } from "../rpc/json-decode-hints.ts";
-import { newRpcInfo, RPC_INFO, type RpcInfo } from "../rpc/rpc-info.ts";
+import { DOOR, type Door, newRpcInfo, RPC_INFO, type RpcInfo } from "../rpc/rpc-info.ts";
 import { onResponseEnd, readRequestMessage } from "./interceptor-utils.ts";
 import type { NodeHandler } from "./listen.ts";
 
 const REQUEST_ID_HEADER = "x-request-id";
 
 export interface RpcObserver {
-  started(method: string): void;
+  started(method: string, door: Door): void;
   finished(method: string, code: string, seconds: number, info: RpcInfo): void;
 }
 
@@ -43,9 +43,10 @@ export function observeInterceptor(logger: Logger, observer: RpcObserver): Inter
   return (next) => async (request) => {
     const started = performance.now();
     const info = newRpcInfo(requestIdFrom(request.header.get(REQUEST_ID_HEADER)));
+    info.door = request.contextValues.get(DOOR);
     request.contextValues.set(RPC_INFO, info);
     const method = `${request.service.typeName}/${request.method.name}`;
-    observer.started(method);
+    observer.started(method, info.door);
     const done = (err?: unknown) => {
       for (const callback of info.onEnd) callback(err);
       logCall(logger, observer, { method, started, info, error: err === undefined ? undefined : asError(err) });
@@ -105,7 +106,8 @@ export function refusalGate(logger: Logger, observer: RpcObserver): (context: Ha
         const info = newRpcInfo(requestIdFrom(context.requestHeader.get(REQUEST_ID_HEADER)));
         error.metadata.set(REQUEST_ID_HEADER, info.requestId);
         const method = `${context.service.typeName}/${context.method.name}`;
-        observer.started(method);
+        info.door = context.values.get(DOOR);
+        observer.started(method, info.door);
         logCall(logger, observer, { method, started, info, error });
       },
       { once: true },
@@ -141,7 +143,7 @@ export function observeHttp(
         const given = req.headers[REQUEST_ID_HEADER];
         const info = newRpcInfo(requestIdFrom(typeof given === "string" ? given : undefined));
         const status = res.statusCode;
-        observer.started(call.method);
+        observer.started(call.method, info.door);
         logCall(logger, observer, {
           method: call.method,
           started,
@@ -180,6 +182,22 @@ function requestIdFrom(given: string | null | undefined): string {
   return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+/**
+ * A request the REST door refused before it became a call (a body that is not JSON, a field of the wrong shape):
+ * logged and counted like every call, under the door's route.
+ */
+export function logDoorRefusal(
+  logger: Logger,
+  observer: RpcObserver,
+  refusal: { route: string; door: Door; started: number; requestId: string | undefined; error: ConnectError },
+): string {
+  const info = newRpcInfo(requestIdFrom(refusal.requestId));
+  info.door = refusal.door;
+  observer.started(refusal.route, refusal.door);
+  logCall(logger, observer, { method: refusal.route, started: refusal.started, info, error: refusal.error });
+  return info.requestId;
+}
+
 function logCall(
   logger: Logger,
   observer: RpcObserver,
@@ -192,6 +210,7 @@ function logCall(
   logger.info(
     {
       request_id: info.requestId,
+      door: info.door,
       caller: info.caller,
       method: call.method,
       model: info.requestedModel,

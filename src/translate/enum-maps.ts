@@ -24,6 +24,15 @@ export function fromTable<E extends number, V>(table: EnumTable<E, V>, value: E)
   return (table as Record<number, V>)[value];
 }
 
+/**
+ * The reverse lookup: the enum value whose wire form is `wire` (the first, where two share one), or 0
+ * (UNSPECIFIED) for a wire form the table does not name.
+ */
+export function toEnum<E extends number, V>(table: EnumTable<E, V>, wire: V): E {
+  for (const [key, value] of Object.entries(table)) if (value === wire) return Number(key) as E;
+  return 0 as E;
+}
+
 export const wireRole: EnumTable<Role, WireRole | undefined> = {
   [Role.UNSPECIFIED]: undefined,
   [Role.SYSTEM]: "system",

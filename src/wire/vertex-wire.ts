@@ -112,6 +112,38 @@ export interface WireRequest {
   google?: WireGoogleOptions;
 }
 
+/**
+ * The top-level request keys Vertex accepts; any other is refused with 400 `Unknown name "…"`. The last five are
+ * accepted and ignored by Vertex [doc].
+ */
+export const VERTEX_REQUEST_KEYS: ReadonlySet<string> = new Set([
+  "model",
+  "messages",
+  "stream",
+  "stream_options",
+  "tools",
+  "tool_choice",
+  "temperature",
+  "top_p",
+  "max_tokens",
+  "max_completion_tokens",
+  "n",
+  "stop",
+  "seed",
+  "presence_penalty",
+  "frequency_penalty",
+  "response_format",
+  "reasoning_effort",
+  "modalities",
+  "web_search_options",
+  "extra_body",
+  "logprobs",
+  "top_logprobs",
+  "user",
+  "parallel_tool_calls",
+  "logit_bias",
+]);
+
 /*
  * The answer types below say what upstream/wire-shape.ts checks of every body received: what may be missing or
  * null in a body that passed the check is optional or nullable here, so the translator reads exactly that.
