@@ -5,13 +5,20 @@
  * adds something (thoughts kept out of `content`, OpenAI-shaped errors, the routing headers).
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import OpenAI from "openai";
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources";
 import { Agent, fetch as undiciFetch } from "undici";
 import { issue, makeCa, writeTemp } from "./support/certs.ts";
+import { readmeCode } from "./support/readme-blocks.ts";
 import { type Stack, startStack } from "./support/stack.ts";
+
+const root = new URL("..", import.meta.url).pathname;
 
 const FLASH = "google/gemini-2.5-flash";
 const GEMINI_3 = "google/gemini-3-pro-preview";
@@ -329,6 +336,16 @@ describe("the OpenAI-compatible REST door, with the openai Node package", () => 
       metrics,
       /grpc_server_handled_total\{[^}]*grpc_method="CreateChatCompletion"[^}]*door="openai"\} [1-9]/,
     );
+  });
+
+  test("README's Node example runs as written against the gateway", async () => {
+    const dir = join(root, ".cache");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "readme-openai-node.mjs");
+    const code = readmeCode("### Node with the openai package", "js");
+    writeFileSync(file, code.replace("http://127.0.0.1:8080", stack.gateway.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [file]);
+    assert.equal(stdout, "Emulated google/gemini-2.5-flash says: Hello from Node\n");
   });
 
   test("HTTP/2 (prior knowledge) reaches the same door on the same port", async () => {
