@@ -65,7 +65,7 @@ describe("the OpenAI-compatible REST door, with the openai Node package", () => 
   };
 
   before(async () => {
-    stack = await startStack({}, { captureLogs: true });
+    stack = await startStack({ VERTEXCHAT_MAX_REQUEST_BYTES: "200000" }, { captureLogs: true });
     gateway = new OpenAI({ apiKey: "unused", baseURL: `${stack.gateway.url}/v1`, maxRetries: 0 });
     direct = new OpenAI({
       apiKey: "token",
@@ -276,6 +276,20 @@ describe("the OpenAI-compatible REST door, with the openai Node package", () => 
       .catch((e: unknown) => e);
     assert.ok(unknown instanceof OpenAI.NotFoundError, String(unknown));
     assert.equal(unknown.code, "UNKNOWN_MODEL");
+    assert.equal(unknown.param, "model");
+
+    const large = await gateway.chat.completions
+      .create({ model: FLASH, messages: [{ role: "user", content: "x".repeat(300_000) }] })
+      .catch((e: unknown) => e);
+    assert.ok(large instanceof OpenAI.APIError && large.status === 413, String(large));
+    assert.equal(large.code, "REQUEST_TOO_LARGE");
+
+    const form = await fetch(`${stack.gateway.url}/v1/chat/completions`, { method: "POST", body: "model=x" });
+    assert.equal(form.status, 400);
+    assert.match(
+      ((await form.json()) as { error: { message: string } }).error.message,
+      /content-type: application\/json/,
+    );
 
     const shape = await gateway.chat.completions
       .create({ model: FLASH, messages: [{ role: "user", content: "x" }], bogus: true } as never)

@@ -23,15 +23,23 @@ function typeOf(status: number): string {
   return "api_error";
 }
 
-/** The HTTP status of a code; a stream cut by the client is 499, as Vertex and Connect say. */
-function statusOf(code: Code): number {
+/** Reasons whose HTTP status is more precise than their gRPC code's. */
+const STATUS_BY_REASON: Record<string, number> = { REQUEST_TOO_LARGE: 413 };
+
+/** Reasons that are about one field of the body although no BadRequest names it. */
+const PARAM_BY_REASON: Record<string, string> = { UNKNOWN_MODEL: "model" };
+
+/** The HTTP status of a code; a call cancelled by its caller is 499, as Vertex and Connect say. */
+function statusOf(code: Code, reason: string | undefined): number {
+  if (reason && STATUS_BY_REASON[reason]) return STATUS_BY_REASON[reason];
   return code === Code.Canceled ? 499 : codeToHttpStatus(code);
 }
 
 export function restError(err: ConnectError): RestError {
-  const status = statusOf(err.code);
   const reason = err.findDetails(ErrorInfoSchema)[0]?.reason;
-  const field = err.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field;
+  const status = statusOf(err.code, reason);
+  const field =
+    err.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field ?? (reason ? PARAM_BY_REASON[reason] : undefined);
   const retry = err.findDetails(RetryInfoSchema)[0]?.retryDelay;
   const headers: Record<string, string> = {};
   if (retry) {
