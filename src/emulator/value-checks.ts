@@ -8,31 +8,20 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { schemaProblems } from "../wire/schema-check.ts";
 import {
   mediaKindOf,
+  OPENAI_AUDIO_FORMATS,
   VERTEX_INLINE_IMAGE_BYTES,
   VERTEX_INLINE_MEDIA_BYTES,
   VERTEX_MEDIA_URI,
   VERTEX_MIME_TYPES,
 } from "../wire/vertex-media.ts";
-import type { WireContentPart, WireRequest } from "../wire/vertex-wire.ts";
+import { VERTEX_GOOGLE_OPTION_KEYS, type WireContentPart, type WireRequest } from "../wire/vertex-wire.ts";
 import { type EmulatedError, googleError } from "./google-errors.ts";
 import type { EmulatedModel } from "./model-catalog.ts";
 import { checkThinking } from "./thinking.ts";
 
 const ROLES = new Set(["system", "user", "assistant", "tool", "function"]);
 const PART_TYPES = new Set(["text", "image_url", "input_audio"]);
-/** `input_audio.format` short forms OpenAI's SDKs send. */
-const AUDIO_FORMATS = new Set(["wav", "mp3"]);
 const RESPONSE_FORMATS = new Set(["text", "json_object", "json_schema"]);
-/** extra_body.google keys Vertex documents for this endpoint. */
-const GOOGLE_KEYS = new Set([
-  "thinking_config",
-  "safety_settings",
-  "cached_content",
-  "thought_tag_marker",
-  "stream_function_call_arguments",
-  "media_resolution",
-  "tools",
-]);
 const HARM_CATEGORIES = new Set([
   "HARM_CATEGORY_HATE_SPEECH",
   "HARM_CATEGORY_DANGEROUS_CONTENT",
@@ -121,7 +110,7 @@ function partProblem(part: WireContentPart): string | undefined {
   }
   if (part.type === "input_audio") {
     const { data, format } = (part.input_audio ?? {}) as { data?: unknown; format?: unknown };
-    if (typeof format !== "string" || !(AUDIO_FORMATS.has(format) || mediaKindOf(format))) {
+    if (typeof format !== "string" || !(format in OPENAI_AUDIO_FORMATS || mediaKindOf(format))) {
       return `input_audio.format ${JSON.stringify(format)} is not supported; use wav, mp3 or one of ${[...VERTEX_MIME_TYPES.audio, ...VERTEX_MIME_TYPES.video, ...VERTEX_MIME_TYPES.document].join(", ")}.`;
     }
     if (typeof data !== "string" || data === "") return "input_audio.data is required.";
@@ -278,7 +267,7 @@ function checkGoogleOptions(body: WireRequest, location: string): EmulatedError 
   const google = body.extra_body?.google as Record<string, unknown> | undefined;
   if (!google) return undefined;
   for (const key of Object.keys(google)) {
-    if (!GOOGLE_KEYS.has(key)) {
+    if (!VERTEX_GOOGLE_OPTION_KEYS.includes(key)) {
       return googleError(
         400,
         `Invalid JSON payload received. Unknown name "${key}" at 'extra_body.google': Cannot find field.`,

@@ -128,7 +128,10 @@ class DoorCall {
     const type = this.req.headers["content-type"];
     if (type !== undefined && !/^application\/json\b/i.test(type)) {
       this.#refuse(
-        gatewayError("REQUEST_UNDECODABLE", `content-type ${type}: the body must be JSON; send content-type: application/json (with curl: -H 'content-type: application/json')`),
+        gatewayError(
+          "REQUEST_UNDECODABLE",
+          `content-type ${type}: the body must be JSON; send content-type: application/json (with curl: -H 'content-type: application/json')`,
+        ),
       );
       return undefined;
     }

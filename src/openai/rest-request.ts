@@ -26,8 +26,8 @@ import {
   wireToolChoiceMode,
 } from "../translate/enum-maps.ts";
 import { signatureFromWire } from "../translate/signature.ts";
-import { mediaKindOf } from "../wire/vertex-media.ts";
-import { SHARED_REQUEST_TYPE_HEADER, VERTEX_REQUEST_KEYS } from "../wire/vertex-wire.ts";
+import { mediaKindOf, OPENAI_AUDIO_FORMATS } from "../wire/vertex-media.ts";
+import { SHARED_REQUEST_TYPE_HEADER, VERTEX_GOOGLE_OPTION_KEYS, VERTEX_REQUEST_KEYS } from "../wire/vertex-wire.ts";
 import {
   boolean,
   fail,
@@ -295,14 +295,12 @@ function mediaPart(mimeType: string, source: Uint8Array | string, at: string): P
   return { kind: { case: kind, value: media } };
 }
 
-/** Short format names OpenAI's SDKs use; anything else is taken as a MIME type (Google's examples send `audio/mp3`). */
-const AUDIO_FORMATS: Record<string, string> = { wav: "audio/wav", mp3: "audio/mp3" };
-
 function inputAudio(audio: JsonRecord, at: string): PartInit {
   onlyKeys(audio, at, ["data", "format"]);
   const data = text(audio.data, `${at}.data`);
   const format = text(audio.format, `${at}.format`);
-  const mimeType = AUDIO_FORMATS[format] ?? format;
+  // A short name OpenAI's SDKs use, or a MIME type (Google's examples send `audio/mp3`).
+  const mimeType = OPENAI_AUDIO_FORMATS[format] ?? format;
   if (!mimeType.includes("/"))
     fail(`${at}.format`, `${JSON.stringify(format)} is not wav, mp3 or a MIME type such as audio/ogg`, "UNKNOWN_VALUE");
   if (/^(gs|https?):\/\//.test(data)) return mediaPart(mimeType, data, `${at}.data`);
@@ -457,14 +455,18 @@ function googleOptions(extraBody: unknown, headers: RestHeaders): GoogleInit | u
 
 function readGoogle(g: JsonRecord, out: GoogleInit): void {
   const at = "extra_body.google";
-  onlyKeys(g, at, [
-    "thinking_config",
-    "safety_settings",
-    "cached_content",
-    "thought_tag_marker",
-    "stream_function_call_arguments",
-    "media_resolution",
-  ]);
+  if (given(g.tools)) {
+    fail(
+      `${at}.tools`,
+      "native Gemini tool objects have no place in the contract; declare functions in tools (google_search: web_search_options)",
+      "UNSUPPORTED",
+    );
+  }
+  onlyKeys(
+    g,
+    at,
+    VERTEX_GOOGLE_OPTION_KEYS.filter((key) => key !== "tools"),
+  );
   if (given(g.thinking_config)) {
     const t = record(g.thinking_config, `${at}.thinking_config`);
     onlyKeys(t, `${at}.thinking_config`, ["thinking_budget", "thinking_level", "include_thoughts"]);

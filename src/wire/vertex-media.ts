@@ -42,6 +42,9 @@ export function mediaKindOf(mimeType: string): MediaKind | undefined {
   return (Object.keys(VERTEX_MIME_TYPES) as MediaKind[]).find((kind) => VERTEX_MIME_TYPES[kind].includes(mime));
 }
 
+/** The short `input_audio.format` names OpenAI's SDKs send, and the MIME type each stands for. */
+export const OPENAI_AUDIO_FORMATS: Readonly<Record<string, string>> = { wav: "audio/wav", mp3: "audio/mp3" };
+
 /** A media URI Vertex reads: a Cloud Storage object or an https URL (data: URIs are checked on their own). */
 export const VERTEX_MEDIA_URI = /^(gs:\/\/[^/\s]+\/\S+|https:\/\/\S+)$/;
 

@@ -144,6 +144,17 @@ export const VERTEX_REQUEST_KEYS: ReadonlySet<string> = new Set([
   "logit_bias",
 ]);
 
+/** The keys of `extra_body.google` Vertex documents for this endpoint (`tools`: native Gemini tool objects). */
+export const VERTEX_GOOGLE_OPTION_KEYS: readonly string[] = [
+  "thinking_config",
+  "safety_settings",
+  "cached_content",
+  "thought_tag_marker",
+  "stream_function_call_arguments",
+  "media_resolution",
+  "tools",
+];
+
 /*
  * The answer types below say what upstream/wire-shape.ts checks of every body received: what may be missing or
  * null in a body that passed the check is optional or nullable here, so the translator reads exactly that.
