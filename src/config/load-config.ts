@@ -57,10 +57,15 @@ function checkVariableNames(env: NodeJS.ProcessEnv): void {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
+/** Whether an address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
 function checkAuth(config: Config): void {
   const modes = config.auth;
   if (modes.includes("none")) {
-    if (!LOOPBACK.test(config.listen.host) && !config.allowUnauthenticated) {
+    if (!isLoopback(config.listen.host) && !config.allowUnauthenticated) {
       throw new ConfigError(
         `VERTEXCHAT_AUTH=none would let anyone on the network spend this gateway's Google quota (listening on ${config.listen.host}); set VERTEXCHAT_AUTH to api_key, id_token or mtls, or VERTEXCHAT_ALLOW_UNAUTHENTICATED=true`,
       );

@@ -248,6 +248,13 @@ export const SETTINGS = {
     doc: "The OpenAI-compatible REST API (`POST /v1/chat/completions`, `GET /v1/models`, Vertex-shaped paths) on the same listener, behind the same auth and limits: `on` or `off`.",
     parse: oneOf("on", "off"),
   }),
+  playground: setting({
+    env: "VERTEXCHAT_PLAYGROUND",
+    flag: "--playground",
+    default: "auto",
+    doc: "The browser playground at `/playground/`: `auto` serves it when answers come from the built-in emulator, or on a loopback address with `VERTEXCHAT_AUTH=none`; `on` always (behind the same caller auth for its calls); `off` never.",
+    parse: oneOf("auto", "on", "off"),
+  }),
   reflection: setting({
     env: "VERTEXCHAT_REFLECTION",
     flag: "--reflection",

@@ -26,12 +26,13 @@ import { createRouter } from "../chat/model-router.ts";
 import { createRequestValidator } from "../chat/request-validation.ts";
 import { type Callers, loadCallersFile } from "../config/callers-file.ts";
 import { readConfigFile } from "../config/file-checks.ts";
-import type { Config } from "../config/load-config.ts";
+import { type Config, isLoopback } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
 import { routingFromEnv } from "../config/routing-from-env.ts";
 import { ConfigError } from "../config/settings.ts";
 import { inProcessChat } from "../openai/in-process-client.ts";
 import { openAiDoor } from "../openai/openai-door.ts";
+import { buildPlayground, playgroundEnabled, playgroundHandler } from "../playground/playground.ts";
 import type { GoogleTokenSource } from "../upstream/google-token-source.ts";
 import { UpstreamHttp } from "../upstream/lean-fetch.ts";
 import { authInterceptor, PEER_CERTIFICATE } from "./auth/auth-interceptor.ts";
@@ -116,7 +117,14 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     streams.interceptor,
     validationInterceptor(createRequestValidator(config)),
   ];
-  const handler = connectHandler(config, services, interceptors, logger, metrics);
+  const playground = playgroundEnabled(config.playground, {
+    emulator: deps.emulator !== undefined,
+    loopback: isLoopback(config.listen.host),
+    authNone: config.auth.includes("none"),
+  })
+    ? await buildPlayground()
+    : undefined;
+  const handler = connectHandler(config, services, interceptors, logger, metrics, playground);
   const listener: Listener = await bindOrExplain(
     "VERTEXCHAT_LISTEN",
     config.listen,
@@ -131,7 +139,12 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     : undefined;
   const readiness = watchReadiness(services.health, clients.googleCredentials);
   logger.info(
-    { url: listener.url, admin: admin?.url, ...describeSetup(config, routing.source, clients.baseUrls) },
+    {
+      url: listener.url,
+      admin: admin?.url,
+      ...(playground ? { playground: `${listener.url}/playground/` } : {}),
+      ...describeSetup(config, routing.source, clients.baseUrls),
+    },
     "vertexchat listening",
   );
 
@@ -265,6 +278,7 @@ function connectHandler(
   interceptors: Interceptor[],
   logger: Logger,
   metrics: Metrics,
+  playground: Awaited<ReturnType<typeof buildPlayground>> | undefined,
 ): NodeHandler {
   const httpCalls = observeHttp(logger, metrics);
   const routes = (r: ConnectRouter) => {
@@ -292,18 +306,25 @@ function connectHandler(
       },
     }),
   );
-  if (config.openaiApi === "off") return contract;
-  const router = createConnectRouter(options);
-  routes(router);
-  const door = openAiDoor({
-    chat: inProcessChat(router.handlers, { readMaxBytes: config.maxRequestBytes }),
-    contextValues: peerValues,
-    maxRequestBytes: config.maxRequestBytes,
-    logger,
-    observer: metrics,
-  });
+  // Each takes the requests of its paths and passes the rest on; the contract's handler takes what is left.
+  const doors: ((req: IncomingMessage | Http2ServerRequest, res: Parameters<NodeHandler>[1]) => boolean)[] = [];
+  if (playground) doors.push(playgroundHandler(playground));
+  if (config.openaiApi === "on") {
+    const router = createConnectRouter(options);
+    routes(router);
+    doors.push(
+      openAiDoor({
+        chat: inProcessChat(router.handlers, { readMaxBytes: config.maxRequestBytes }),
+        contextValues: peerValues,
+        maxRequestBytes: config.maxRequestBytes,
+        logger,
+        observer: metrics,
+      }),
+    );
+  }
   return (req, res) => {
-    if (!door(req, res)) contract(req, res);
+    for (const door of doors) if (door(req, res)) return;
+    contract(req, res);
   };
 }
 
