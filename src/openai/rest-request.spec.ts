@@ -157,7 +157,7 @@ describe("a REST body reaches Vertex as the caller wrote it", () => {
     assert.equal(sent.max_completion_tokens, 50);
   });
 
-  test("an answer message appended to the history as the SDK returned it is accepted; its reasoning is not resent", () => {
+  test("an answer message appended to the history as the SDK returned it is accepted; its reasoning and name are not resent", () => {
     const sent = throughGateway({
       model: "google/gemini-2.5-flash",
       messages: [
@@ -165,10 +165,13 @@ describe("a REST body reaches Vertex as the caller wrote it", () => {
         {
           role: "assistant",
           content: "Hello",
+          name: "helper",
           reasoning_content: "greeting back",
           refusal: null,
           audio: null,
           function_call: null,
+          annotations: [],
+          parsed: null,
         },
         { role: "user", content: "Again" },
       ],

@@ -145,12 +145,16 @@ const MESSAGE_KEYS = [
   "tool_calls",
   "tool_call_id",
   "extra_content",
-  // What the SDKs send back when an answer's message is appended to the history as it came.
+  // OpenAI's participant name, which frameworks set; Gemini has no names, so it is checked and not sent on.
+  "name",
+  // What the SDKs send back when an answer's message is appended to the history as it came (`parsed` is the
+  // parse helper's copy of content).
   "reasoning_content",
   "refusal",
   "audio",
   "function_call",
   "annotations",
+  "parsed",
 ] as const;
 
 const ROLES: Record<string, Role> = {
@@ -165,6 +169,7 @@ function message(value: unknown, at: string): MessageInitShape<typeof MessageSch
   const m = record(value, at);
   onlyKeys(m, at, MESSAGE_KEYS);
   const role = ROLES[oneOf(m.role, `${at}.role`, Object.keys(ROLES))] as Role;
+  if (given(m.name)) text(m.name, `${at}.name`);
   if (
     given(m.refusal) ||
     given(m.function_call) ||
@@ -354,7 +359,8 @@ function toolCall(value: unknown, at: string) {
   onlyKeys(c, at, ["id", "type", "function", "extra_content", "index"]);
   if (given(c.type)) oneOf(c.type, `${at}.type`, ["function"]);
   const fn = record(c.function, `${at}.function`);
-  onlyKeys(fn, `${at}.function`, ["name", "arguments"]);
+  // parsed_arguments: the Node SDK's parse helper's copy of arguments.
+  onlyKeys(fn, `${at}.function`, ["name", "arguments", "parsed_arguments"]);
   const google = extraGoogle(c.extra_content, `${at}.extra_content`, ["thought_signature"]);
   return {
     id: given(c.id) ? text(c.id, `${at}.id`) : "",
