@@ -307,10 +307,18 @@ try {
       const text = `paced ${count} [[emulate words=${chunks} pacing_ms=${pacing}]]`;
       const plan = (pid: number) => ({ count, rampMs, chunks, pid });
       const results = new Map<string, PacedResult>();
-      for (const target of streamTargets(text)) {
-        if (target.name !== "bare proxy" && target.name !== "vertexchat") continue;
+      // The OpenAI-compatible REST door speaks the proxy's own wire (SSE over HTTP/1.1): the same bytes, side by side.
+      const restDoor: HttpTarget = {
+        name: "vertexchat OpenAI REST (HTTP/1.1)",
+        url: `${gateway.origin}/v1/chat/completions`,
+        headers: { "content-type": "application/json" },
+        body: openaiBody(text, true),
+        framing: "sse",
+      };
+      for (const target of [...streamTargets(text), restDoor]) {
+        if (target.name === "direct" || target.name === "portkey") continue;
         const http = httpStreams(target, count);
-        const pid = target.name === "vertexchat" ? gateway.pid : proxy.pid;
+        const pid = target.name === "bare proxy" ? proxy.pid : gateway.pid;
         await pacedStreams({ ...plan(pid), count: Math.min(count, 50) }, http.open); // warm-up, not reported
         const name = target.name === "vertexchat" ? "vertexchat Connect (HTTP/1.1)" : target.name;
         results.set(name, await pacedStreams(plan(pid), http.open));
