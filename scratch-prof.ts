@@ -5,7 +5,13 @@ const p = JSON.parse(readFileSync(`${dir}/${file}`, "utf8"));
 const byId = new Map(p.nodes.map((n: any) => [n.id, n]));
 const self = new Map<number, number>();
 const dt = p.timeDeltas as number[];
-p.samples.forEach((id: number, i: number) => self.set(id, (self.get(id) ?? 0) + (dt[i] ?? 0)));
+let t = 0;
+const cut = Number(process.argv[2] ?? 0) * 1e6;
+p.samples.forEach((id: number, i: number) => {
+  t += dt[i] ?? 0;
+  if (t >= cut) self.set(id, (self.get(id) ?? 0) + (dt[i] ?? 0));
+});
+console.log("profile s", (t / 1e6).toFixed(1));
 const parent = new Map<number, number>();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const selfByFn = new Map<string, number>();

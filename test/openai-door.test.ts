@@ -491,3 +491,21 @@ describe("the REST door over TLS, with callers known by their client certificate
     assert.match(err.message, /client certificate/);
   });
 });
+
+describe("VERTEXCHAT_OPENAI_API=off", () => {
+  test("the REST paths are not served; the contract still is", async () => {
+    const stack = await startStack({ VERTEXCHAT_OPENAI_API: "off" });
+    try {
+      const res = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: FLASH, messages: [{ role: "user", content: "x" }] }),
+      });
+      assert.equal(res.status, 404);
+      const answer = await stack.client().listModels({});
+      assert.ok(answer.models.length > 0);
+    } finally {
+      await stack.close();
+    }
+  });
+});
