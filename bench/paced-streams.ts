@@ -122,3 +122,31 @@ export function grpcStreams(baseUrl: string, text: string, connections: number):
     },
   };
 }
+
+export interface SustainedStep {
+  count: number;
+  gapMax: number;
+  lost: number;
+  held: boolean;
+}
+
+/**
+ * Streams sustained, the method public gateway benchmarks use: the largest N (of `counts`, tried in order) at which
+ * every stream completes and no frame comes later than twice the pacing. Stops at the first N that does not hold.
+ */
+export async function sustainedStreams(
+  counts: number[],
+  pacingMs: number,
+  run: (count: number) => Promise<PacedResult>,
+): Promise<{ sustained: number; steps: SustainedStep[] }> {
+  const steps: SustainedStep[] = [];
+  let sustained = 0;
+  for (const count of counts) {
+    const r = await run(count);
+    const held = r.lost === 0 && r.gapMax <= 2 * pacingMs;
+    steps.push({ count, gapMax: r.gapMax, lost: r.lost, held });
+    if (!held) break;
+    sustained = count;
+  }
+  return { sustained, steps };
+}

@@ -15,7 +15,7 @@ import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { grpcUnaryLoad, holdGrpcStreams, rawGrpcUnaryLoad } from "./grpc-load.ts";
 import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
-import { grpcStreams, httpStreams, type PacedResult, pacedStreams } from "./paced-streams.ts";
+import { grpcStreams, httpStreams, type PacedResult, pacedStreams, sustainedStreams } from "./paced-streams.ts";
 import {
   type Proc,
   root,
@@ -34,13 +34,13 @@ const { values: args } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     out: { type: "string" },
-    /** Comma-separated sections to run (ceiling, unary, floors, stream, paced, memory, cancel); a partial run writes no file. */
+    /** Comma-separated sections to run (ceiling, unary, floors, stream, paced, sustained, memory, cancel); a partial run writes no file. */
     only: { type: "string" },
     /** Concurrent paced streams to measure, comma-separated. */
     paced: { type: "string" },
   },
 });
-const sections = new Set((args.only ?? "ceiling,unary,floors,stream,paced,memory,cancel").split(","));
+const sections = new Set((args.only ?? "ceiling,unary,floors,stream,paced,sustained,memory,cancel").split(","));
 const smoke = args.smoke;
 const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
 const durationMs = Number(args.seconds ?? (smoke ? 0.4 : 3)) * 1000;
@@ -333,6 +333,61 @@ try {
           `| ${count} | ${name} | ${r.completed} | ${fmt(r.ttftP50, 1)} | ${fmt(r.ttftP99, 1)} | ${fmt(r.gapP50, 1)} | ${fmt(r.gapP99, 1)} | ${fmt(r.gapMax, 1)} | ${fmt(r.chunksPerFrame, 2)} | ${fmt(r.cpuPer1000Chunks, 3)} | ${fmt(r.cpuPer1000Chunks / proxyCpu, 2)} | ${r.lost} |`,
         );
       }
+    }
+    say();
+  }
+  // Streams sustained: the largest N each path carries with no frame later than twice the pacing and none lost.
+  if (sections.has("sustained")) {
+    const [chunks, pacing] = smoke ? [10, 20] : [64, 20];
+    const counts = smoke ? [5, 10] : [50, 100, 200, 400, 800, 1600, 3200];
+    say(`## Streams sustained (${chunks} deltas ${pacing} ms apart; N opened over 2 s; N doubles until a step fails)`);
+    say();
+    say(
+      `A step holds when every stream completes and no frame comes later than ${2 * pacing} ms after the one before (twice the pacing), as public gateway benchmarks count it; each path's steps run after 50 warm-up streams. The load generator shares the cores, so compare paths within the run.`,
+    );
+    say();
+    say("| path | streams sustained | steps (N: gap max ms, lost) |");
+    say("|---|---|---|");
+    const text = (count: number) => `sustained ${count} [[emulate words=${chunks} pacing_ms=${pacing}]]`;
+    const plan = (count: number, pid: number) => ({ count, rampMs: smoke ? 200 : 2000, chunks, pid });
+    const httpPath = (name: string, target: (count: number) => HttpTarget, pid: number) => ({
+      name,
+      run: async (count: number) => {
+        const http = httpStreams(target(count), count);
+        try {
+          return await pacedStreams(plan(count, pid), http.open);
+        } finally {
+          await http.close();
+        }
+      },
+    });
+    const byName = (name: string) => (count: number) =>
+      streamTargets(text(count)).find((t) => t.name === name) as HttpTarget;
+    const paths = [
+      httpPath("bare proxy", byName("bare proxy"), proxy.pid),
+      httpPath("vertexchat Connect (HTTP/1.1)", byName("vertexchat"), gateway.pid),
+      httpPath(
+        "vertexchat OpenAI REST (HTTP/1.1)",
+        (count) => ({
+          name: "rest",
+          url: `${gateway.origin}/v1/chat/completions`,
+          headers: { "content-type": "application/json" },
+          body: openaiBody(text(count), true),
+          framing: "sse",
+        }),
+        gateway.pid,
+      ),
+      {
+        name: "vertexchat gRPC",
+        run: (count: number) =>
+          pacedStreams(plan(count, gateway.pid), grpcStreams(gateway.origin, text(count), Math.ceil(count / 100)).open),
+      },
+    ];
+    for (const path of paths) {
+      await path.run(Math.min(50, counts[0] ?? 50)); // warm-up, not reported
+      const { sustained, steps } = await sustainedStreams(counts, pacing, path.run);
+      const detail = steps.map((s) => `${s.count}: ${fmt(s.gapMax, 0)}, ${s.lost}${s.held ? "" : " ✗"}`).join("; ");
+      say(`| ${path.name} | ${sustained} | ${detail} |`);
     }
     say();
   }
