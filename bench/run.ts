@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { startEmulator } from "../src/emulator/emulator-server.ts";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
+import { coldStart } from "./cold-start.ts";
 import { grpcUnaryLoad, holdGrpcStreams, rawGrpcUnaryLoad } from "./grpc-load.ts";
 import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
 import { grpcStreams, httpStreams, type PacedResult, pacedStreams, sustainedStreams } from "./paced-streams.ts";
@@ -34,13 +35,13 @@ const { values: args } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     out: { type: "string" },
-    /** Comma-separated sections to run (ceiling, unary, floors, stream, paced, sustained, memory, cancel); a partial run writes no file. */
+    /** Comma-separated sections to run (ceiling, unary, floors, stream, paced, sustained, memory, cold, cancel); a partial run writes no file. */
     only: { type: "string" },
     /** Concurrent paced streams to measure, comma-separated. */
     paced: { type: "string" },
   },
 });
-const sections = new Set((args.only ?? "ceiling,unary,floors,stream,paced,sustained,memory,cancel").split(","));
+const sections = new Set((args.only ?? "ceiling,unary,floors,stream,paced,sustained,memory,cold,cancel").split(","));
 const smoke = args.smoke;
 const rounds = Number(args.rounds ?? (smoke ? 1 : 3));
 const durationMs = Number(args.seconds ?? (smoke ? 0.4 : 3)) * 1000;
@@ -490,6 +491,32 @@ try {
     say();
   }
   // 5. Cancellation: how soon the upstream request is aborted after the caller cancels.
+  if (sections.has("cold")) {
+    const rounds = smoke ? 1 : 5;
+    say("## Cold start");
+    say();
+    say(
+      `A new gateway process, ${rounds} times with \`VERTEXCHAT_WARM_UP\` off and on (alternating, so that the machine's noise falls on both alike): spawn to listening and to its first answer, then its first calls beside its tenth (each unary call followed by a 5-chunk stream), with the caller's HTTP client already warm.`,
+    );
+    say();
+    say(
+      "| warm-up | round | spawn → listening ms | spawn → first answer ms | unary 1st / 2nd / 10th ms | stream TTFT 1st / 2nd / 10th ms |",
+    );
+    say("|---|---|---|---|---|---|");
+    const three = (xs: number[]) => [xs[0], xs[1], xs.at(-1)].map((x) => fmt(x ?? Number.NaN, 1)).join(" / ");
+    for (let round = 1; round <= rounds; round++) {
+      for (const warm of ["off", "on"]) {
+        const c = await coldStart(
+          () => startGatewayProcess(emulator.origin, metadata.host, { VERTEXCHAT_WARM_UP: warm }),
+          emulator.origin,
+        );
+        say(
+          `| ${warm} | ${round} | ${fmt(c.listenMs, 0)} | ${fmt(c.firstAnswerMs, 0)} | ${three(c.unaryMs)} | ${three(c.streamTtftMs)} |`,
+        );
+      }
+    }
+    say();
+  }
   if (sections.has("cancel")) {
     const recorder = await startEmulator({ pacingMs: 20 });
     const cancelGateway = await started(startGatewayProcess(recorder.origin, metadata.host));

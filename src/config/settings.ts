@@ -248,6 +248,13 @@ export const SETTINGS = {
     doc: "The OpenAI-compatible REST API (`POST /v1/chat/completions`, `GET /v1/models`, Vertex-shaped paths) on the same listener, behind the same auth and limits: `on` or `off`.",
     parse: oneOf("on", "off"),
   }),
+  warmUp: setting({
+    env: "VERTEXCHAT_WARM_UP",
+    flag: "--warm-up",
+    default: "on",
+    doc: "Before listening, send one unary and one streaming call through the gateway's own code against a canned loopback upstream (nothing reaches a configured upstream, nothing is logged or counted), so that the first caller does not pay for compiling the request path: `on` or `off`.",
+    parse: oneOf("on", "off"),
+  }),
   playground: setting({
     env: "VERTEXCHAT_PLAYGROUND",
     flag: "--playground",

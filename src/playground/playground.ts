@@ -1,11 +1,12 @@
 /**
- * The browser playground at `/playground/`: the page in ./page, bundled from TypeScript with esbuild when the
- * gateway starts (in memory, no network, nothing written), served with a strict Content-Security-Policy: the page
+ * The browser playground at `/playground/`: the page in ./page, bundled from TypeScript with esbuild in the
+ * background when the gateway starts (in memory, no network, nothing written), served with a strict Content-Security-Policy: the page
  * talks to this origin's Connect API and nothing else.
  */
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Logger } from "pino";
 
 const PAGE = new URL("./page/", import.meta.url);
 const PREFIX = "/playground/";
@@ -53,10 +54,17 @@ async function bundle(): Promise<Map<string, Asset>> {
 
 type Res = ServerResponse | Http2ServerResponse;
 
-/** Serves the page's files; true when the path was the playground's. */
+/**
+ * Serves the page's files (once the bundle is ready: a request that comes first waits for it); true when the path
+ * was the playground's. A bundle that failed is a 500 naming the cause, and logged once.
+ */
 export function playgroundHandler(
-  assets: Map<string, Asset>,
+  assets: Promise<Map<string, Asset>>,
+  logger: Logger,
 ): (req: IncomingMessage | Http2ServerRequest, res: Res) => boolean {
+  assets.catch((err: unknown) =>
+    logger.error({ err }, "the playground could not be bundled; /playground/ answers 500"),
+  );
   return (req, nodeRes) => {
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
     if (path !== "/playground" && !path.startsWith(PREFIX)) return false;
@@ -69,21 +77,34 @@ export function playgroundHandler(
       res.end();
       return true;
     }
-    const asset = assets.get(path.slice(PREFIX.length));
-    if (!asset || (req.method !== "GET" && req.method !== "HEAD")) {
-      res.writeHead(asset ? 405 : 404, {
-        "content-type": "text/plain; charset=utf-8",
-        ...(asset ? { allow: "GET" } : {}),
-      });
-      res.end(
-        asset ? "the playground's files are read with GET\n" : "not a file of the playground; open /playground/\n",
-      );
-      return true;
-    }
-    res.writeHead(200, { ...HEADERS, "content-type": asset.type, "content-length": String(asset.body.length) });
-    res.end(req.method === "HEAD" ? undefined : asset.body);
+    assets.then(
+      (files) => serveAsset(files, path.slice(PREFIX.length), req.method, res),
+      (err: unknown) => {
+        res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+        res.end(`the playground could not be bundled: ${(err as Error).message}\n`);
+      },
+    );
     return true;
   };
+}
+
+function serveAsset(
+  files: Map<string, Asset>,
+  name: string,
+  method: string | undefined,
+  res: { writeHead(status: number, headers: Record<string, string>): unknown; end(body?: Buffer | string): unknown },
+): void {
+  const asset = files.get(name);
+  if (!asset || (method !== "GET" && method !== "HEAD")) {
+    res.writeHead(asset ? 405 : 404, {
+      "content-type": "text/plain; charset=utf-8",
+      ...(asset ? { allow: "GET" } : {}),
+    });
+    res.end(asset ? "the playground's files are read with GET\n" : "not a file of the playground; open /playground/\n");
+    return;
+  }
+  res.writeHead(200, { ...HEADERS, "content-type": asset.type, "content-length": String(asset.body.length) });
+  res.end(method === "HEAD" ? undefined : asset.body);
 }
 
 /**

@@ -49,6 +49,7 @@ import { createReflectionServices } from "./reflection.ts";
 import { ShutdownGate } from "./shutdown-gate.ts";
 import { type EmulatorEndpoint, upstreamClients } from "./upstream-clients.ts";
 import { validationInterceptor } from "./validation-interceptor.ts";
+import { warmUp } from "./warm-up.ts";
 
 export interface GatewayDeps {
   logger: Logger;
@@ -108,6 +109,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     onUpstreamAttempt: (attempt) => metrics.upstreamAttempt(attempt),
     stopSignal: gate.stopSignal,
   });
+  const validator = createRequestValidator(config);
   // In order: observe → shutdown gate → tracing → who is calling → per-caller limits → stream cap → validation.
   const interceptors: Interceptor[] = [
     observeInterceptor(logger, metrics),
@@ -115,16 +117,23 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     ...(tracingModule ? [tracingModule.tracingInterceptor()] : []),
     ...callerInterceptors(config, callers, limitStore),
     streams.interceptor,
-    validationInterceptor(createRequestValidator(config)),
+    validationInterceptor(validator),
   ];
+  // The playground is bundled in the background: the gateway listens without waiting, its first page load waits.
   const playground = playgroundEnabled(config.playground, {
     emulator: deps.emulator !== undefined,
     loopback: isLoopback(config.listen.host),
     authNone: config.auth.includes("none"),
   })
-    ? await buildPlayground()
+    ? buildPlayground()
     : undefined;
   const handler = connectHandler(config, services, interceptors, logger, metrics, playground);
+  // Before listening, so that the first caller does not pay for compiling the request path (see warm-up.ts).
+  if (config.warmUp === "on") {
+    await warmUp(validator).catch((err: unknown) =>
+      logger.warn({ err }, "the start-up warm-up failed; the first calls will be slower, nothing else changes"),
+    );
+  }
   const listener: Listener = await bindOrExplain(
     "VERTEXCHAT_LISTEN",
     config.listen,
@@ -278,7 +287,7 @@ function connectHandler(
   interceptors: Interceptor[],
   logger: Logger,
   metrics: Metrics,
-  playground: Awaited<ReturnType<typeof buildPlayground>> | undefined,
+  playground: ReturnType<typeof buildPlayground> | undefined,
 ): NodeHandler {
   const httpCalls = observeHttp(logger, metrics);
   const routes = (r: ConnectRouter) => {
@@ -308,7 +317,7 @@ function connectHandler(
   );
   // Each takes the requests of its paths and passes the rest on; the contract's handler takes what is left.
   const doors: ((req: IncomingMessage | Http2ServerRequest, res: Parameters<NodeHandler>[1]) => boolean)[] = [];
-  if (playground) doors.push(playgroundHandler(playground));
+  if (playground) doors.push(playgroundHandler(playground, logger));
   if (config.openaiApi === "on") {
     const router = createConnectRouter(options);
     routes(router);
