@@ -7,8 +7,10 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { schemaProblems } from "../wire/schema-check.ts";
 import {
+  isVertexBase64,
   mediaKindOf,
   OPENAI_AUDIO_FORMATS,
+  parseDataUri,
   VERTEX_INLINE_IMAGE_BYTES,
   VERTEX_INLINE_MEDIA_BYTES,
   VERTEX_MEDIA_URI,
@@ -116,7 +118,7 @@ function partProblem(part: WireContentPart): string | undefined {
     if (typeof data !== "string" || data === "") return "input_audio.data is required.";
     if (data.startsWith("data:")) return dataUriProblem(data);
     if (/^(gs|https):\/\//.test(data)) return uriProblem(data);
-    if (!isBase64(data)) return "input_audio.data is neither a gs:// or https:// URI nor valid base64.";
+    if (!isVertexBase64(data)) return "input_audio.data is neither a gs:// or https:// URI nor valid base64.";
     return sizeProblem(Buffer.byteLength(data, "base64"), "audio");
   }
   return undefined;
@@ -128,24 +130,19 @@ function uriProblem(uri: string): string | undefined {
 }
 
 function dataUriProblem(uri: string): string | undefined {
-  const match = /^data:([\w.+-]+\/[\w.+-]+);base64,(.*)$/s.exec(uri);
-  if (!match || !isBase64(match[2] ?? "")) return "the data URI is not valid base64 (data:<MIME>;base64,<bytes>).";
-  const mime = match[1] ?? "";
-  const kind = mediaKindOf(mime);
+  const parsed = parseDataUri(uri);
+  if (!parsed || !isVertexBase64(parsed.base64)) return "the data URI is not valid base64 (data:<MIME>;base64,<bytes>).";
+  const kind = mediaKindOf(parsed.mimeType);
   if (!kind) {
-    return `the MIME type ${JSON.stringify(mime)} is not supported; use one of ${Object.values(VERTEX_MIME_TYPES).flat().join(", ")}.`;
+    return `the MIME type ${JSON.stringify(parsed.mimeType)} is not supported; use one of ${Object.values(VERTEX_MIME_TYPES).flat().join(", ")}.`;
   }
-  return sizeProblem(Buffer.byteLength(match[2] ?? "", "base64"), kind);
+  return sizeProblem(Buffer.byteLength(parsed.base64, "base64"), kind);
 }
 
 function sizeProblem(bytes: number, kind: string): string | undefined {
   const limit = kind === "image" ? VERTEX_INLINE_IMAGE_BYTES : VERTEX_INLINE_MEDIA_BYTES;
   if (bytes <= limit) return undefined;
   return `the inline ${kind} is ${bytes} bytes, over the ${limit}-byte limit for inline data; upload it to Cloud Storage and send its gs:// URI.`;
-}
-
-function isBase64(text: string): boolean {
-  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
 }
 
 /** Each tool's parameters must be a schema of an object (the OpenAPI subset Vertex reads). */

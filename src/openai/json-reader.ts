@@ -86,3 +86,14 @@ export function onlyKeys(value: JsonRecord, field: string, allowed: readonly str
 export function given(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
+
+/** `extra_content.google`, with only the keys this place may carry. */
+export function extraGoogle(value: unknown, at: string, keys: readonly string[]): JsonRecord {
+  if (!given(value)) return {};
+  const extra = record(value, at);
+  onlyKeys(extra, at, ["google"]);
+  if (!given(extra.google)) return {};
+  const google = record(extra.google, `${at}.google`);
+  onlyKeys(google, `${at}.google`, keys);
+  return google;
+}

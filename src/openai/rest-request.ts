@@ -6,30 +6,14 @@
  */
 import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { type ChatCompletionRequest, ChatCompletionRequestSchema } from "../../gen/vertexchat/v1/chat_service_pb.ts";
-import {
-  type ContentPartSchema,
-  type MediaSchema,
-  type MessageSchema,
-  Role,
-} from "../../gen/vertexchat/v1/content_pb.ts";
-import { type GoogleOptionsSchema, TrafficTier } from "../../gen/vertexchat/v1/options_pb.ts";
+import { type MessageSchema, Role } from "../../gen/vertexchat/v1/content_pb.ts";
 import type { ToolChoiceSchema } from "../../gen/vertexchat/v1/tools_pb.ts";
-import {
-  toEnum,
-  wireHarmBlockThreshold,
-  wireHarmCategory,
-  wireImageDetail,
-  wireMediaResolution,
-  wireModality,
-  wireReasoningEffort,
-  wireThinkingLevel,
-  wireToolChoiceMode,
-} from "../translate/enum-maps.ts";
+import { toEnum, wireModality, wireReasoningEffort, wireToolChoiceMode } from "../translate/enum-maps.ts";
 import { signatureFromWire } from "../translate/signature.ts";
-import { mediaKindOf, OPENAI_AUDIO_FORMATS } from "../wire/vertex-media.ts";
-import { SHARED_REQUEST_TYPE_HEADER, VERTEX_GOOGLE_OPTION_KEYS, VERTEX_REQUEST_KEYS } from "../wire/vertex-wire.ts";
+import { VERTEX_REQUEST_KEYS } from "../wire/vertex-wire.ts";
 import {
   boolean,
+  extraGoogle,
   fail,
   given,
   integer,
@@ -41,10 +25,10 @@ import {
   record,
   text,
 } from "./json-reader.ts";
+import { googleOptions, type RestHeaders } from "./rest-google-options.ts";
+import { file, fileDataPart, generatedMedia, imageUrl, inputAudio, type PartInit } from "./rest-media.ts";
 
-type PartInit = MessageInitShape<typeof ContentPartSchema>;
-type MediaInit = MessageInitShape<typeof MediaSchema>;
-type GoogleInit = MessageInitShape<typeof GoogleOptionsSchema>;
+export type { RestHeaders };
 
 export interface RestChatRequest {
   request: ChatCompletionRequest;
@@ -52,9 +36,6 @@ export interface RestChatRequest {
   /** The `thought_tag_marker` the caller asked for: thoughts are then written back inside it, as Vertex does. */
   thoughtMarker: string | undefined;
 }
-
-/** Request headers the translation reads (lower-case names). */
-export type RestHeaders = { get(name: string): string | null };
 
 export function restRequestToContract(body: unknown, headers: RestHeaders): RestChatRequest {
   const b = record(body, "body");
@@ -217,17 +198,6 @@ function message(value: unknown, at: string): MessageInitShape<typeof MessageSch
   return out;
 }
 
-/** `extra_content.google`, with only the keys this place may carry. */
-function extraGoogle(value: unknown, at: string, keys: readonly string[]): JsonRecord {
-  if (!given(value)) return {};
-  const extra = record(value, at);
-  onlyKeys(extra, at, ["google"]);
-  if (!given(extra.google)) return {};
-  const google = record(extra.google, `${at}.google`);
-  onlyKeys(google, `${at}.google`, keys);
-  return google;
-}
-
 function part(value: unknown, at: string): PartInit {
   const p = record(value, at);
   const type = oneOf(p.type, `${at}.type`, ["text", "image_url", "input_audio", "file"]);
@@ -253,103 +223,6 @@ function part(value: unknown, at: string): PartInit {
     out.thoughtSignature = signatureFromWire(
       text(google.thought_signature, `${at}.extra_content.google.thought_signature`),
     );
-  }
-  return out;
-}
-
-/** `image_url` as an object or (as Google's samples send it) a bare string: a URL, or a data: URI of any medium. */
-function imageUrl(value: unknown, at: string): PartInit {
-  const image = typeof value === "string" ? { url: value } : record(value, at);
-  onlyKeys(image, at, ["url", "detail"]);
-  const url = text(image.url, `${at}.url`);
-  const out = url.startsWith("data:")
-    ? dataUri(url, `${at}.url`)
-    : { kind: { case: "image" as const, value: { source: { case: "uri" as const, value: url } } } };
-  if (given(image.detail)) {
-    out.mediaResolution = toEnum(wireImageDetail, oneOf(image.detail, `${at}.detail`, ["low", "high", "auto"]));
-  }
-  return out;
-}
-
-const DATA_URI = /^data:([^;,]*)(;base64)?,(.*)$/s;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function dataUri(uri: string, at: string): PartInit {
-  const match = DATA_URI.exec(uri);
-  if (!match?.[2]) fail(at, "a data: URI must be data:<MIME type>;base64,<bytes>", "INVALID_DATA_URI");
-  return mediaPart(match[1] ?? "", base64(match[3] ?? "", at), at);
-}
-
-function base64(value: string, at: string): Uint8Array {
-  const compact = value.replace(/\s+/g, "");
-  if (!BASE64.test(compact) || compact.length % 4 === 1) fail(at, "the bytes are not valid base64", "INVALID_BASE64");
-  return Buffer.from(compact, "base64");
-}
-
-/** Media of a MIME type goes to the part kind Vertex reads it as; a type no kind takes goes as a document, which the rules then refuse by name. */
-function mediaPart(mimeType: string, source: Uint8Array | string, at: string): PartInit {
-  if (!mimeType) fail(at, "the MIME type is missing; write data:<MIME type>;base64,…", "REQUIRED");
-  const media: MediaInit = {
-    source: typeof source === "string" ? { case: "uri", value: source } : { case: "data", value: source },
-    mimeType: mimeType.toLowerCase(),
-  };
-  const kind =
-    mediaKindOf(mimeType) ??
-    (/^(image|audio|video)\//.exec(mimeType.toLowerCase())?.[1] as "image" | undefined) ??
-    "document";
-  return { kind: { case: kind, value: media } };
-}
-
-function inputAudio(audio: JsonRecord, at: string): PartInit {
-  onlyKeys(audio, at, ["data", "format"]);
-  const data = text(audio.data, `${at}.data`);
-  const format = text(audio.format, `${at}.format`);
-  // A short name OpenAI's SDKs use, or a MIME type (Google's examples send `audio/mp3`).
-  const mimeType = OPENAI_AUDIO_FORMATS[format] ?? format;
-  if (!mimeType.includes("/"))
-    fail(`${at}.format`, `${JSON.stringify(format)} is not wav, mp3 or a MIME type such as audio/ogg`, "UNKNOWN_VALUE");
-  if (/^(gs|https?):\/\//.test(data)) return mediaPart(mimeType, data, `${at}.data`);
-  return mediaPart(mimeType, base64(data, `${at}.data`), `${at}.data`);
-}
-
-/** OpenAI's `file` part: inline bytes as a data: URI (there is no Files API to take a file_id from). */
-function file(value: JsonRecord, at: string): PartInit {
-  onlyKeys(value, at, ["file_data", "filename", "file_id"]);
-  if (given(value.file_id))
-    fail(
-      `${at}.file_id`,
-      "there is no Files API here; send the bytes in file_data as a data: URI, or a gs:// URI in input_audio",
-      "UNSUPPORTED",
-    );
-  const out = dataUri(text(value.file_data, `${at}.file_data`), `${at}.file_data`);
-  if (given(value.filename) && out.kind?.case && out.kind.case !== "text") {
-    (out.kind.value as MediaInit).displayName = text(value.filename, `${at}.filename`);
-  }
-  return out;
-}
-
-/** Generated media as Vertex returns it (`message.audio`), sent back in a history. */
-function generatedMedia(audio: JsonRecord, at: string): PartInit {
-  onlyKeys(audio, at, ["data", "extra_content", "id", "expires_at", "transcript"]);
-  const google = extraGoogle(audio.extra_content, `${at}.extra_content`, ["mime_type"]);
-  const mimeType = given(google.mime_type)
-    ? text(google.mime_type, `${at}.extra_content.google.mime_type`)
-    : "image/png";
-  return mediaPart(mimeType, base64(text(audio.data, `${at}.data`), `${at}.data`), `${at}.data`);
-}
-
-function fileDataPart(value: unknown, at: string): PartInit {
-  const p = record(value, at);
-  onlyKeys(p, at, ["file_data"]);
-  const data = record(p.file_data, `${at}.file_data`);
-  onlyKeys(data, `${at}.file_data`, ["mime_type", "file_uri", "display_name"]);
-  const out = mediaPart(
-    text(data.mime_type, `${at}.file_data.mime_type`),
-    text(data.file_uri, `${at}.file_data.file_uri`),
-    at,
-  );
-  if (given(data.display_name) && out.kind?.case && out.kind.case !== "text") {
-    (out.kind.value as MediaInit).displayName = text(data.display_name, `${at}.file_data.display_name`);
   }
   return out;
 }
@@ -435,89 +308,4 @@ function responseFormat(format: JsonRecord) {
       },
     },
   };
-}
-
-/** `extra_body.google` (Vertex's documented place for Gemini's options), and the Priority PayGo header. */
-function googleOptions(extraBody: unknown, headers: RestHeaders): GoogleInit | undefined {
-  const out: GoogleInit = {};
-  const tier = headers.get(SHARED_REQUEST_TYPE_HEADER);
-  if (tier !== null) {
-    if (tier !== "priority") {
-      fail(
-        SHARED_REQUEST_TYPE_HEADER,
-        `${JSON.stringify(tier)} is not a tier; use priority, or send no header`,
-        "UNKNOWN_VALUE",
-      );
-    }
-    out.trafficTier = TrafficTier.PRIORITY;
-  }
-  if (given(extraBody)) {
-    const extra = record(extraBody, "extra_body");
-    onlyKeys(extra, "extra_body", ["google"]);
-    if (given(extra.google)) readGoogle(record(extra.google, "extra_body.google"), out);
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function readGoogle(g: JsonRecord, out: GoogleInit): void {
-  const at = "extra_body.google";
-  if (given(g.tools)) {
-    fail(
-      `${at}.tools`,
-      "native Gemini tool objects have no place in the contract; declare functions in tools (google_search: web_search_options)",
-      "UNSUPPORTED",
-    );
-  }
-  onlyKeys(
-    g,
-    at,
-    VERTEX_GOOGLE_OPTION_KEYS.filter((key) => key !== "tools"),
-  );
-  if (given(g.thinking_config)) {
-    const t = record(g.thinking_config, `${at}.thinking_config`);
-    onlyKeys(t, `${at}.thinking_config`, ["thinking_budget", "thinking_level", "include_thoughts"]);
-    out.thinkingConfig = {
-      ...(given(t.thinking_budget)
-        ? { thinkingBudget: integer(t.thinking_budget, `${at}.thinking_config.thinking_budget`) }
-        : {}),
-      ...(given(t.thinking_level)
-        ? {
-            thinkingLevel: toEnum(
-              wireThinkingLevel,
-              oneOf(String(t.thinking_level).toUpperCase(), `${at}.thinking_config.thinking_level`, [
-                "MINIMAL",
-                "LOW",
-                "MEDIUM",
-                "HIGH",
-              ]),
-            ),
-          }
-        : {}),
-      ...(given(t.include_thoughts)
-        ? { includeThoughts: boolean(t.include_thoughts, `${at}.thinking_config.include_thoughts`) }
-        : {}),
-    };
-  }
-  if (given(g.safety_settings)) {
-    out.safetySettings = list(g.safety_settings, `${at}.safety_settings`).map((s, i) => {
-      const where = `${at}.safety_settings[${i}]`;
-      const setting = record(s, where);
-      onlyKeys(setting, where, ["category", "threshold"]);
-      const categories = Object.values(wireHarmCategory).filter((v) => v !== undefined);
-      const thresholds = Object.values(wireHarmBlockThreshold).filter((v) => v !== undefined);
-      return {
-        category: toEnum(wireHarmCategory, oneOf(setting.category, `${where}.category`, categories)),
-        threshold: toEnum(wireHarmBlockThreshold, oneOf(setting.threshold, `${where}.threshold`, thresholds)),
-      };
-    });
-  }
-  if (given(g.cached_content)) out.cachedContent = text(g.cached_content, `${at}.cached_content`);
-  if (given(g.thought_tag_marker)) out.thoughtTagMarker = text(g.thought_tag_marker, `${at}.thought_tag_marker`);
-  if (given(g.stream_function_call_arguments)) {
-    out.streamFunctionCallArguments = boolean(g.stream_function_call_arguments, `${at}.stream_function_call_arguments`);
-  }
-  if (given(g.media_resolution)) {
-    const names = Object.values(wireMediaResolution).filter((v) => v !== undefined);
-    out.mediaResolution = toEnum(wireMediaResolution, oneOf(g.media_resolution, `${at}.media_resolution`, names));
-  }
 }

@@ -52,3 +52,23 @@ export const VERTEX_MEDIA_URI = /^(gs:\/\/[^/\s]+\/\S+|https:\/\/\S+)$/;
 export const VERTEX_INLINE_IMAGE_BYTES = 7 * 1024 * 1024;
 /** The inline limit for other media (20 MB per request in Google's docs for inline data). */
 export const VERTEX_INLINE_MEDIA_BYTES = 20 * 1024 * 1024;
+
+/** Base64 as Vertex takes inline bytes: the standard alphabet, padded (a length that is a multiple of 4). */
+export function isVertexBase64(text: string): boolean {
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}
+
+/** A `data:<MIME>;base64,<bytes>` URI's parts, or undefined when it has not that shape (the bytes are not checked). */
+export function parseDataUri(uri: string): { mimeType: string; base64: string } | undefined {
+  const match = /^data:([\w.+-]+\/[\w.+-]+);base64,(.*)$/s.exec(uri);
+  return match ? { mimeType: match[1] ?? "", base64: match[2] ?? "" } : undefined;
+}
+
+/**
+ * The contract's part kind for media of a MIME type: the kind Vertex reads it as, else the kind its top-level type
+ * names, else a document (whose rules then refuse an unknown type by name).
+ */
+export function partKindOf(mimeType: string): MediaKind {
+  const mime = mimeType.toLowerCase();
+  return mediaKindOf(mime) ?? (/^(image|audio|video)\//.exec(mime)?.[1] as MediaKind | undefined) ?? "document";
+}

@@ -17,6 +17,7 @@ import {
 import { type ContentPart, type Message, MessageSchema, Role } from "../../../gen/vertexchat/v1/content_pb.ts";
 import type { Tool } from "../../../gen/vertexchat/v1/tools_pb.ts";
 import { ResponseBuilder } from "../../translate/response-builder.ts";
+import { partKindOf } from "../../wire/vertex-media.ts";
 import { type SnippetForm, snippet } from "./snippets.ts";
 
 const client = createClient(ChatService, createConnectTransport({ baseUrl: location.origin, useBinaryFormat: true }));
@@ -134,21 +135,17 @@ function buildRequest(): ChatCompletionRequest {
   });
 }
 
-/** Attached files as inline parts of the kind their MIME type names. */
+/** Attached files as inline parts of the kind Vertex reads their MIME type as (the gateway's own rule). */
 async function attachedParts(): Promise<ContentPart[]> {
   const parts: ContentPart[] = [];
   for (const file of Array.from(ui.attach.files ?? [])) {
     const data = new Uint8Array(await file.arrayBuffer());
     const mimeType = file.type || "application/octet-stream";
-    const kind = mimeType.startsWith("image/")
-      ? "image"
-      : mimeType.startsWith("audio/")
-        ? "audio"
-        : mimeType.startsWith("video/")
-          ? "video"
-          : "document";
     parts.push({
-      kind: { case: kind, value: { source: { case: "data", value: data }, mimeType, displayName: file.name } },
+      kind: {
+        case: partKindOf(mimeType),
+        value: { source: { case: "data", value: data }, mimeType, displayName: file.name },
+      },
     } as ContentPart);
   }
   return parts;
