@@ -41,11 +41,14 @@ export interface Callers {
   defaultLimits: CallerLimits;
 }
 
-const NO_LIMITS: CallerLimits = {
+const NO_LIMITS: CallerLimits = Object.freeze({
   concurrentStreams: undefined,
   requestsPerMinute: undefined,
   tokensPerMinute: undefined,
-};
+});
+
+/** No callers file: no known callers, and no limits for anyone. */
+export const NO_CALLERS: Callers = Object.freeze({ callers: [], defaultLimits: NO_LIMITS });
 
 export function loadCallersFile(path: string): Callers {
   return parseCallers(readDocument(path, "callers file", "VERTEXCHAT_CALLERS_FILE"), path);

@@ -131,7 +131,8 @@ function uriProblem(uri: string): string | undefined {
 
 function dataUriProblem(uri: string): string | undefined {
   const parsed = parseDataUri(uri);
-  if (!parsed || !isVertexBase64(parsed.base64)) return "the data URI is not valid base64 (data:<MIME>;base64,<bytes>).";
+  if (!parsed || !isVertexBase64(parsed.base64))
+    return "the data URI is not valid base64 (data:<MIME>;base64,<bytes>).";
   const kind = mediaKindOf(parsed.mimeType);
   if (!kind) {
     return `the MIME type ${JSON.stringify(parsed.mimeType)} is not supported; use one of ${Object.values(VERTEX_MIME_TYPES).flat().join(", ")}.`;

@@ -24,7 +24,7 @@ import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { type ChatServiceOptions, createChatService } from "../chat/chat-service.ts";
 import { createRouter } from "../chat/model-router.ts";
 import { createRequestValidator } from "../chat/request-validation.ts";
-import { type Callers, loadCallersFile } from "../config/callers-file.ts";
+import { type Callers, loadCallersFile, NO_CALLERS } from "../config/callers-file.ts";
 import { readConfigFile } from "../config/file-checks.ts";
 import { type Config, isLoopback } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
@@ -90,9 +90,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     upstreamHttp,
   );
   const router = createRouter(routing, clients.factory);
-  const callers: Callers = config.callersFile
-    ? loadCallersFile(config.callersFile)
-    : { callers: [], defaultLimits: noLimits() };
+  const callers: Callers = config.callersFile ? loadCallersFile(config.callersFile) : NO_CALLERS;
   // Tracing and Redis are loaded only when configured: their packages cost memory and start-up time.
   const tracingModule = config.tracing === "on" ? await import("./tracing.ts") : undefined;
   const tracing = tracingModule?.startTracing(config.otlpEndpoint);
@@ -409,10 +407,6 @@ async function bindOrExplain<T>(setting: string, at: { host: string; port: numbe
       );
     throw err;
   }
-}
-
-function noLimits() {
-  return { concurrentStreams: undefined, requestsPerMinute: undefined, tokensPerMinute: undefined };
 }
 
 /** The extra CAs for HTTPS upstreams, checked at start-up so that a wrong path is a start-up error, not a failed call. */

@@ -11,6 +11,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fromJsonString, toBinary } from "@bufbuild/protobuf";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { pino } from "pino";
 import { request } from "undici";
@@ -18,6 +19,7 @@ import { ChatCompletionRequestSchema, ChatService } from "../../gen/vertexchat/v
 import { createChatService } from "../chat/chat-service.ts";
 import { createRouter } from "../chat/model-router.ts";
 import type { RequestValidator } from "../chat/request-validation.ts";
+import { NO_CALLERS } from "../config/callers-file.ts";
 import type { Routing } from "../config/routing.ts";
 import { UpstreamHttp } from "../upstream/lean-fetch.ts";
 import type { WireChunk, WireResponse } from "../wire/vertex-wire.ts";
@@ -31,8 +33,6 @@ import { upstreamClients } from "./upstream-clients.ts";
 import { validationInterceptor } from "./validation-interceptor.ts";
 
 const MODEL = "google/gemini-2.5-flash";
-const NO_LIMITS = { concurrentStreams: undefined, requestsPerMinute: undefined, tokensPerMinute: undefined };
-const NO_CALLERS = { callers: [], defaultLimits: NO_LIMITS };
 
 export async function warmUp(validator: RequestValidator): Promise<void> {
   const upstream = await listenLoopback(createServer(cannedUpstream));
@@ -57,7 +57,7 @@ export async function warmUp(validator: RequestValidator): Promise<void> {
           authInterceptor({
             authenticator: createAuthenticator(["none"], NO_CALLERS, undefined),
             openServices: [],
-            defaultLimits: NO_LIMITS,
+            defaultLimits: NO_CALLERS.defaultLimits,
           }),
           limitsInterceptor(new MemoryLimitStore()),
           streamLimitInterceptor(1000).interceptor,
@@ -75,9 +75,7 @@ export async function warmUp(validator: RequestValidator): Promise<void> {
     await post(`${gateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`, "application/json", json);
     const binary = toBinary(ChatCompletionRequestSchema, fromJsonString(ChatCompletionRequestSchema, json));
     await post(`${gateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`, "application/proto", binary);
-    const envelope = Buffer.alloc(5 + Buffer.byteLength(json));
-    envelope.writeUInt32BE(Buffer.byteLength(json), 1);
-    envelope.write(json, 5);
+    const envelope = encodeEnvelope(0, new TextEncoder().encode(json));
     await post(
       `${gateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
       "application/connect+json",
