@@ -97,7 +97,7 @@ describe("the OpenAI-compatible REST door, with the openai Node package", () => 
   test("streaming: chunks as they come, usage on the final chunk, [DONE]", async () => {
     const body = {
       model: FLASH,
-      messages: [{ role: "user" as const, content: "Stream [[emulate words=12 pacing_ms=10]]" }],
+      messages: [{ role: "user" as const, content: "Stream [[emulate words=12 pacing_ms=40]]" }],
     };
     const collect = async (client: OpenAI) => {
       const chunks = [];
@@ -107,7 +107,8 @@ describe("the OpenAI-compatible REST door, with the openai Node package", () => 
     const [viaGateway, viaVertex] = await Promise.all([collect(gateway), collect(direct)]);
     const text = (chunks: typeof viaGateway) => chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
     assert.equal(text(viaGateway), text(viaVertex));
-    assert.ok(viaGateway.length >= 4, `${viaGateway.length} chunks`);
+    // Chunks 40 ms apart arrive apart even on a busy machine; a few of them may still share a read.
+    assert.ok(viaGateway.length >= 3, `${viaGateway.length} chunks`);
     assert.ok(viaGateway.every((c) => c.object === "chat.completion.chunk" && c.id === viaGateway[0]?.id));
     assert.deepEqual(viaGateway.at(-1)?.usage, viaVertex.at(-1)?.usage);
     assert.equal(viaGateway.at(-1)?.choices[0]?.finish_reason, "stop");
@@ -310,7 +311,7 @@ describe("the OpenAI-compatible REST door, with the openai Node package", () => 
     const stream = await gateway.chat.completions.create({
       model: FLASH,
       stream: true,
-      messages: [{ role: "user", content: "[[emulate words=20 pacing_ms=20 reset_after=3]]" }],
+      messages: [{ role: "user", content: "[[emulate words=20 pacing_ms=50 reset_after=3]]" }],
     });
     const seen: string[] = [];
     const err = await (async () => {

@@ -152,10 +152,11 @@ describe("the playground in a headless Chromium", { skip }, () => {
       });
     });
     await page.locator(named("checkbox", "Thinking")).click();
-    await ask("Hello playground [[emulate words=20 pacing_ms=20]]");
+    await ask("Hello playground [[emulate words=20 pacing_ms=40]]");
     await waitForUsage();
     const updates = await page.evaluate(() => window.updatesBeforeEnd);
-    assert.ok(updates >= 10, `${updates} DOM updates before the answer ended`);
+    // 20 deltas 40 ms apart: most arrive apart even on a busy machine (a few may share a read).
+    assert.ok(updates >= 5, `${updates} DOM updates before the answer ended`);
     const answer = await text(`${lastTurn} .answer`);
     const thoughts = await text(`${lastTurn} .thought-text`);
     assert.equal(answer.split(/\s+/).filter(Boolean).length, 20, answer);

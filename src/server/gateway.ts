@@ -1,20 +1,10 @@
 /**
  * Wires a running gateway from a Config: routing and upstream clients, the services (chat, health, reflection),
  * the interceptors (observe → shutdown gate → tracing → auth → per-caller limits → stream cap → validation), the
- * listener, and the admin port with metrics. main.ts and the end-to-end tests both start the gateway through here.
+ * listener (its request handler is request-handler.ts), and the admin port with metrics. main.ts and the end-to-end
+ * tests both start the gateway through here.
  */
-import type { IncomingMessage } from "node:http";
-import type { Http2ServerRequest } from "node:http2";
-import type { TLSSocket } from "node:tls";
-import {
-  type ConnectRouter,
-  type ContextValues,
-  createConnectRouter,
-  createContextValues,
-  type Interceptor,
-  type ServiceImpl,
-} from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.ts";
 import { Health } from "../../gen/grpc/health/v1/health_pb.ts";
@@ -30,22 +20,21 @@ import { type Config, isLoopback } from "../config/load-config.ts";
 import { loadRoutingFile } from "../config/routing-file.ts";
 import { routingFromEnv } from "../config/routing-from-env.ts";
 import { ConfigError } from "../config/settings.ts";
-import { inProcessChat } from "../openai/in-process-client.ts";
-import { openAiDoor } from "../openai/openai-door.ts";
-import { buildPlayground, playgroundEnabled, playgroundHandler } from "../playground/playground.ts";
+import { buildPlayground, playgroundEnabled } from "../playground/playground.ts";
 import type { GoogleTokenSource } from "../upstream/google-token-source.ts";
 import { UpstreamHttp } from "../upstream/lean-fetch.ts";
-import { authInterceptor, PEER_CERTIFICATE } from "./auth/auth-interceptor.ts";
+import { authInterceptor } from "./auth/auth-interceptor.ts";
 import { createAuthenticator } from "./auth/caller-auth.ts";
 import { IdTokenVerifier } from "./auth/id-token-verifier.ts";
-import { createHealthService, HealthState, ServingStatus } from "./health.ts";
+import { HealthState, ServingStatus } from "./health.ts";
 import { type StreamGauge, streamLimitInterceptor } from "./limits/concurrency-limit.ts";
 import { type LimitStore, MemoryLimitStore } from "./limits/limit-store.ts";
 import { limitsInterceptor } from "./limits/limits-interceptor.ts";
-import { type Listener, type ListenOptions, listen, type NodeHandler } from "./listen.ts";
+import { type Listener, type ListenOptions, listen } from "./listen.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
-import { observeHttp, observeInterceptor, refusalGate } from "./observe-interceptor.ts";
+import { observeInterceptor } from "./observe-interceptor.ts";
 import { createReflectionServices } from "./reflection.ts";
+import { type GatewayServices, requestHandler } from "./request-handler.ts";
 import { ShutdownGate } from "./shutdown-gate.ts";
 import { type EmulatorEndpoint, upstreamClients } from "./upstream-clients.ts";
 import { validationInterceptor } from "./validation-interceptor.ts";
@@ -125,7 +114,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   })
     ? buildPlayground()
     : undefined;
-  const handler = connectHandler(config, services, interceptors, logger, metrics, playground);
+  const handler = requestHandler(config, services, interceptors, { logger, metrics, playground });
   // Before listening, so that the first caller does not pay for compiling the request path (see warm-up.ts).
   if (config.warmUp === "on") {
     await warmUp(validator).catch((err: unknown) =>
@@ -226,12 +215,6 @@ function describeSetup(config: Config, routingSource: string, baseUrls: Map<stri
   };
 }
 
-interface GatewayServices {
-  chat: ServiceImpl<typeof ChatService>;
-  health: HealthState;
-  reflection: ReturnType<typeof createReflectionServices> | undefined;
-}
-
 /** The services served: chat, health (for every service served) and, when on, reflection. */
 function gatewayServices(
   config: Config,
@@ -273,79 +256,6 @@ function callerInterceptors(config: Config, callers: Callers, limitStore: LimitS
     }),
     limitsInterceptor(limitStore),
   ];
-}
-
-/**
- * The Node request handler: the OpenAI-compatible REST door for its paths, Connect's adapter over the services for
- * the rest, with refusals before any RPC observed too. Both run the same services behind the same interceptors.
- */
-function connectHandler(
-  config: Config,
-  services: GatewayServices,
-  interceptors: Interceptor[],
-  logger: Logger,
-  metrics: Metrics,
-  playground: ReturnType<typeof buildPlayground> | undefined,
-): NodeHandler {
-  const httpCalls = observeHttp(logger, metrics);
-  const routes = (r: ConnectRouter) => {
-    r.service(ChatService, services.chat);
-    r.service(Health, createHealthService(services.health));
-    if (services.reflection) {
-      r.service(ReflectionV1, services.reflection.v1);
-      r.service(ReflectionV1alpha, services.reflection.v1alpha);
-    }
-  };
-  const options = {
-    interceptors,
-    requestGate: refusalGate(logger, metrics),
-    jsonOptions: { ignoreUnknownFields: config.unknownJsonFields === "ignore" },
-    readMaxBytes: config.maxRequestBytes,
-  };
-  const contract = httpCalls.wrap(
-    connectNodeAdapter({
-      ...options,
-      routes,
-      contextValues: (req) => {
-        const values = peerValues(req);
-        httpCalls.attach(req, values);
-        return values;
-      },
-    }),
-  );
-  // Each takes the requests of its paths and passes the rest on; the contract's handler takes what is left.
-  const doors: ((req: IncomingMessage | Http2ServerRequest, res: Parameters<NodeHandler>[1]) => boolean)[] = [];
-  if (playground) doors.push(playgroundHandler(playground, logger));
-  if (config.openaiApi === "on") {
-    const router = createConnectRouter(options);
-    routes(router);
-    doors.push(
-      openAiDoor({
-        chat: inProcessChat(router.handlers, { readMaxBytes: config.maxRequestBytes }),
-        contextValues: peerValues,
-        maxRequestBytes: config.maxRequestBytes,
-        logger,
-        observer: metrics,
-      }),
-    );
-  }
-  return (req, res) => {
-    for (const door of doors) if (door(req, res)) return;
-    contract(req, res);
-  };
-}
-
-/** The context values of a call from its HTTP request: the TLS client certificate, when the caller sent one. */
-function peerValues(req: IncomingMessage | Http2ServerRequest): ContextValues {
-  const values = createContextValues();
-  const socket = req.socket as TLSSocket;
-  if (typeof socket.getPeerCertificate === "function") {
-    const cert = socket.getPeerCertificate();
-    if (cert && Object.keys(cert).length > 0) {
-      values.set(PEER_CERTIFICATE, { authorized: socket.authorized, subjectCommonName: cert.subject?.CN });
-    }
-  }
-  return values;
 }
 
 function tlsOptions(config: Config): Pick<ListenOptions, "tls"> {
