@@ -51,6 +51,9 @@ export interface OpenAiDoorOptions {
 /** The caller's headers the call needs: its credentials, its request id, its trace. */
 const FORWARDED_HEADERS = ["authorization", "x-api-key", "x-request-id", "traceparent", "tracestate", "baggage"];
 
+/** The method a refusal before any call is logged and counted under, by route. */
+const REFUSAL_METHODS = { chat: "openai/ChatCompletions", models: "openai/Models", unknown: "openai/unknown" } as const;
+
 const VERTEX_PREFIX = /^\/(v1|v1beta1)\/projects\/[^/]+\/locations\/[^/]+\/endpoints\/openapi(\/.*)$/;
 
 /** The route a path names: `chat`, `models`, another path of the REST API's prefix (`unknown`), or not the door's. */
@@ -240,7 +243,7 @@ class DoorCall {
   /** A refusal before any call: logged and counted here, since no interceptor saw it. */
   #refuse(error: ConnectError, extraHeaders: Record<string, string> = {}, status?: number): void {
     const requestId = logDoorRefusal(this.opts.logger, this.opts.observer, {
-      route: `openai/${this.route === "unknown" ? "unknown" : this.route === "chat" ? "ChatCompletions" : "Models"}`,
+      route: REFUSAL_METHODS[this.route],
       door: "openai",
       started: this.#started,
       requestId: header(this.req, "x-request-id"),
