@@ -13,7 +13,7 @@ import {
   type Interceptor,
   type ServiceImpl,
 } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { Health } from "../../gen/grpc/health/v1/health_pb.ts";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
@@ -25,6 +25,7 @@ import { openAiDoor } from "../openai/openai-door.ts";
 import { type buildPlayground, playgroundHandler } from "../playground/playground.ts";
 import { PEER_CERTIFICATE } from "./auth/auth-interceptor.ts";
 import { createHealthService, type HealthState } from "./health.ts";
+import { leanServerStreaming } from "./lean-stream-handler.ts";
 import type { NodeHandler } from "./listen.ts";
 import type { Metrics } from "./metrics.ts";
 import { observeHttp, refusalGate } from "./observe-interceptor.ts";
@@ -52,19 +53,27 @@ export function requestHandler(
 ): NodeHandler {
   const { logger, metrics, playground } = parts;
   const httpCalls = observeHttp(logger, metrics);
-  const routes = (r: ConnectRouter) => {
-    r.service(ChatService, services.chat);
-    r.service(Health, createHealthService(services.health));
-    if (services.reflection) {
-      r.service(ReflectionV1, services.reflection.v1);
-      r.service(ReflectionV1alpha, services.reflection.v1alpha);
-    }
-  };
   const options = {
     interceptors,
     requestGate: refusalGate(logger, metrics),
     jsonOptions: { ignoreUnknownFields: config.unknownJsonFields === "ignore" },
     readMaxBytes: config.maxRequestBytes,
+    acceptCompression: [compressionGzip, compressionBrotli],
+  };
+  const routes = (r: ConnectRouter) => {
+    r.service(ChatService, services.chat);
+    // Streamed answers are where the CPU goes: their gRPC and Connect calls take the lean response loop.
+    const stream = r.handlers.findIndex((h) => h.method === ChatService.method.streamChatCompletion);
+    r.handlers[stream] = leanServerStreaming(
+      r.handlers[stream] as (typeof r.handlers)[number],
+      services.chat.streamChatCompletion.bind(services.chat),
+      options,
+    );
+    r.service(Health, createHealthService(services.health));
+    if (services.reflection) {
+      r.service(ReflectionV1, services.reflection.v1);
+      r.service(ReflectionV1alpha, services.reflection.v1alpha);
+    }
   };
   const contract = httpCalls.wrap(
     connectNodeAdapter({

@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createConnectRouter,
+  createContextValues,
+  type HandlerContext,
+  type Interceptor,
+  type ServiceImpl,
+} from "@connectrpc/connect";
+import { encodeEnvelope, type UniversalHandler, type UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.ts";
+import {
+  type ChatCompletionRequest,
+  ChatCompletionRequestSchema,
+  type ChatCompletionStreamResponse,
+  ChatCompletionStreamResponseSchema,
+  ChatService,
+} from "../gen/vertexchat/v1/chat_service_pb.ts";
+import { leanServerStreaming } from "../src/server/lean-stream-handler.ts";
+
+/** The handler contexts' signals of the "remember-signal" calls. */
+const signals: AbortSignal[] = [];
+
+/** A streaming implementation whose behaviour the request's model names. */
+async function* scripted(
+  req: ChatCompletionRequest,
+  ctx: HandlerContext,
+): AsyncGenerator<ChatCompletionStreamResponse> {
+  const delta = (text: string) =>
+    create(ChatCompletionStreamResponseSchema, {
+      event: { case: "delta", value: { choiceIndex: 0, delta: { case: "text", value: text } } },
+    });
+  ctx.responseHeader.set("x-answered-by", "scripted");
+  ctx.responseTrailer.set("x-trailer", ctx.requestHeader.get("x-interceptor") ?? "none");
+  switch (req.model) {
+    case "ok":
+      yield delta("one");
+      yield delta("two");
+      yield {
+        event: { case: "delta", value: { delta: { case: "text", value: "an init shape, not a message" } } },
+      } as never;
+      return;
+    case "big":
+      yield delta("x".repeat(4096));
+      return;
+    case "fail-first":
+      throw new ConnectError("refused before any message", Code.FailedPrecondition, undefined, [
+        { desc: ErrorInfoSchema, value: { reason: "SCRIPTED", domain: "vertexchat.dev" } },
+      ]);
+    case "fail-later":
+      yield delta("one");
+      throw new ConnectError("broke mid-stream", Code.Unavailable);
+    case "crash":
+      yield delta("one");
+      throw new TypeError("not a ConnectError");
+    case "remember-signal":
+      signals.push(ctx.signal);
+      yield delta("one");
+      yield delta("two");
+      return;
+    default:
+      throw new Error(`unknown script ${req.model}`);
+  }
+}
+
+const service = { streamChatCompletion: scripted } as unknown as ServiceImpl<typeof ChatService>;
+/** Sets a request header, and replaces the response's trailers with a copy plus one of its own. */
+const addsHeader: Interceptor = (next) => async (req) => {
+  req.header.set("x-interceptor", "ran");
+  const res = await next(req);
+  if (!res.stream) return res;
+  const trailer = new Headers(res.trailer);
+  trailer.set("x-interceptor-trailer", "set");
+  return { ...res, trailer };
+};
+const options = {
+  interceptors: [addsHeader],
+  acceptCompression: [compressionGzip, compressionBrotli],
+  readMaxBytes: 64 * 1024,
+  requestGate: (ctx: HandlerContext) => {
+    if (ctx.requestHeader.get("x-refuse") === "yes") throw new ConnectError("gate says no", Code.PermissionDenied);
+  },
+};
+
+function handlers(): { connect: UniversalHandler; lean: UniversalHandler } {
+  const router = createConnectRouter(options);
+  router.service(ChatService, service);
+  const connect = router.handlers.find((h) => h.method === ChatService.method.streamChatCompletion);
+  assert.ok(connect);
+  return { connect, lean: leanServerStreaming(connect, scripted as never, options) };
+}
+
+type Wire = "grpc" | "grpc+json" | "connect+proto" | "connect+json";
+
+interface Call {
+  wire: Wire;
+  /** Request messages' models (each one envelope), or raw body bytes. */
+  body: string[] | Uint8Array;
+  headers?: Record<string, string>;
+  gzipRequest?: boolean;
+}
+
+function requestBody(call: Call): Uint8Array {
+  if (call.body instanceof Uint8Array) return call.body;
+  const json = call.wire.endsWith("json");
+  const frames = call.body.map((model) => {
+    const message = create(ChatCompletionRequestSchema, { model });
+    let data: Uint8Array = json
+      ? new TextEncoder().encode(toJsonString(ChatCompletionRequestSchema, message))
+      : toBinary(ChatCompletionRequestSchema, message);
+    if (call.gzipRequest) data = gzipSync(data);
+    return encodeEnvelope(call.gzipRequest ? 1 : 0, data);
+  });
+  return Buffer.concat(frames);
+}
+
+/** One call's whole answer: status, headers, body bytes, trailers. */
+async function answer(handler: UniversalHandler, call: Call, stopAfterFirst = false) {
+  const abort = new AbortController();
+  const bytes = requestBody(call);
+  const headers = new Headers({ "content-type": `application/${call.wire}`, ...call.headers });
+  if (call.gzipRequest)
+    headers.set(call.wire.startsWith("grpc") ? "grpc-encoding" : "connect-content-encoding", "gzip");
+  const res: UniversalServerResponse = await handler({
+    httpVersion: "2.0",
+    method: "POST",
+    url: "http://localhost/vertexchat.v1.ChatService/StreamChatCompletion",
+    header: headers,
+    body: (async function* () {
+      yield bytes;
+    })(),
+    signal: abort.signal,
+    contextValues: createContextValues(),
+  });
+  const chunks: Uint8Array[] = [];
+  if (res.body && Symbol.asyncIterator in res.body) {
+    const it = (res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    for (let next = await it.next(); !next.done; next = await it.next()) {
+      chunks.push(next.value);
+      if (stopAfterFirst) {
+        await it.return?.();
+        break;
+      }
+    }
+  }
+  return {
+    status: res.status,
+    header: [...new Headers(res.header).entries()].sort(),
+    body: Buffer.concat(chunks).toString("base64"),
+    trailer: res.trailer ? [...res.trailer.entries()].sort() : undefined,
+  };
+}
+
+const WIRES: Wire[] = ["grpc", "grpc+json", "connect+proto", "connect+json"];
+
+describe("the lean streaming handler answers byte for byte as Connect's own handler", () => {
+  const cases: [string, Omit<Call, "wire">][] = [
+    ["a stream of messages, with headers and trailers the implementation and an interceptor set", { body: ["ok"] }],
+    ["an error before the first message, with its details", { body: ["fail-first"] }],
+    ["an error after a message", { body: ["fail-later"] }],
+    ["an error that is not a ConnectError, as an internal error", { body: ["crash"] }],
+    ["a call with two request messages", { body: ["ok", "ok"] }],
+    ["a call with no request message", { body: [] }],
+    ["a request body that is not an envelope", { body: new Uint8Array([0, 0, 0, 0, 9, 1]) }],
+    ["a request message that does not parse", { body: encodeEnvelope(0, new Uint8Array([0xff, 0xff, 0xff])) }],
+    ["a request over the size limit", { body: encodeEnvelope(0, new Uint8Array(70 * 1024)) }],
+    ["a gzip-compressed request", { body: ["ok"], gzipRequest: true }],
+    [
+      "a request compressed with an encoding the server does not accept",
+      { body: ["ok"], headers: { "grpc-encoding": "snappy", "connect-content-encoding": "snappy" } },
+    ],
+    [
+      "a large answer to a caller that accepts gzip",
+      { body: ["big"], headers: { "grpc-accept-encoding": "gzip", "connect-accept-encoding": "gzip" } },
+    ],
+    ["a malformed timeout", { body: ["ok"], headers: { "grpc-timeout": "soon", "connect-timeout-ms": "soon" } }],
+    ["a request the request gate refuses", { body: ["ok"], headers: { "x-refuse": "yes" } }],
+  ];
+  for (const wire of WIRES) {
+    for (const [name, call] of cases) {
+      test(`${wire}: ${name}`, async () => {
+        const { connect, lean } = handlers();
+        assert.deepEqual(await answer(lean, { wire, ...call }), await answer(connect, { wire, ...call }));
+      });
+    }
+  }
+
+  test("a caller that stops reading after the first message aborts the handler context, as with Connect's handler", async () => {
+    const { connect, lean } = handlers();
+    for (const handler of [connect, lean]) {
+      signals.length = 0;
+      await answer(handler, { wire: "grpc", body: ["remember-signal"] }, true);
+      assert.equal(signals.length, 1);
+      assert.equal(signals[0]?.aborted, true, handler === lean ? "lean" : "connect");
+    }
+  });
+
+  test("gRPC-Web and other content types are left to Connect's handler", async () => {
+    const { connect, lean } = handlers();
+    for (const contentType of ["grpc-web+proto", "json", "xml"]) {
+      const call = { wire: contentType as Wire, body: ["ok"] };
+      assert.deepEqual(await answer(lean, call), await answer(connect, call));
+    }
+  });
+});
