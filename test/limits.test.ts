@@ -4,6 +4,7 @@ import { Code } from "@connectrpc/connect";
 import { ErrorInfoSchema, RetryInfoSchema } from "../gen/google/rpc/error_details_pb.ts";
 import { writeTemp } from "./support/certs.ts";
 import { rejection } from "./support/expect-error.ts";
+import { startGatewayProcess } from "./support/gateway-process.ts";
 import { startRedis } from "./support/redis-server.ts";
 import { userRequest } from "./support/requests.ts";
 import { type Stack, startStack } from "./support/stack.ts";
@@ -111,3 +112,34 @@ after(async () => {
 
 limitTests("per-caller limits in one process", () => [memory, memory]);
 limitTests("per-caller limits shared by two replicas through a real Redis", () => [redisA, redisB]);
+
+describe("the default stream cap comes from what the process may use", () => {
+  /** The listening line's stream cap and what decided it. */
+  async function capOf(env: Record<string, string>): Promise<{ cap: number; from: string | undefined }> {
+    const gateway = await startGatewayProcess(env);
+    try {
+      const line = gateway.logs.find((l) => l.includes("vertexchat listening")) ?? "";
+      const fields = JSON.parse(line) as { max_concurrent_streams: number; max_concurrent_streams_from?: string };
+      return { cap: fields.max_concurrent_streams, from: fields.max_concurrent_streams_from };
+    } finally {
+      await gateway.stop();
+    }
+  }
+
+  test("a smaller heap gives a smaller cap, by the documented rule; a set number is kept as it is", async () => {
+    const small = await capOf({ NODE_OPTIONS: "--max-semi-space-size=8 --max-old-space-size=128" });
+    const large = await capOf({ NODE_OPTIONS: "--max-old-space-size=1024" });
+    const set = await capOf({ VERTEXCHAT_MAX_CONCURRENT_STREAMS: "300" });
+    for (const { cap, from } of [small, large]) {
+      const heap = /^heap limit (\d+) MiB$/.exec(from ?? "");
+      const files = /^open files limit (\d+)$/.exec(from ?? "");
+      assert.ok(heap || files, `unexpected reason ${from}`);
+      // README: three quarters of the limit, less 48 MiB idle, at 64 KiB a stream; or two sockets a stream.
+      if (heap) assert.ok(Math.abs(cap - (Number(heap[1]) * 0.75 - 48) * 16) <= 16, `${cap} for ${from}`);
+      if (files) assert.equal(cap, Math.floor((Number(files[1]) - 64) / 2));
+    }
+    if (small.from?.startsWith("heap") && large.from?.startsWith("heap")) assert.ok(small.cap < large.cap);
+    assert.ok(small.cap < 2000, `a heap capped at 128 MiB holds ${small.cap} streams`);
+    assert.deepEqual(set, { cap: 300, from: undefined });
+  });
+});

@@ -230,9 +230,9 @@ export const SETTINGS = {
   maxConcurrentStreams: setting({
     env: "VERTEXCHAT_MAX_CONCURRENT_STREAMS",
     flag: "--max-concurrent-streams",
-    default: "2000",
-    doc: "Streaming calls served at once by this process; more are refused with RESOURCE_EXHAUSTED and RetryInfo.",
-    parse: atLeastOne,
+    default: "auto",
+    doc: "Streaming calls served at once by this process; more are refused with RESOURCE_EXHAUSTED and RetryInfo. `auto`: derived from what the process may use — V8's heap limit or the container's memory limit, whichever is lower (64 KiB per stream after 48 MiB idle, in three quarters of it), and the open-files limit (two sockets per stream); the listening line shows the cap and the limit that decided it.",
+    parse: (raw) => (raw === "auto" ? "auto" : atLeastOne(raw)),
   }),
   unknownJsonFields: setting({
     env: "VERTEXCHAT_UNKNOWN_JSON_FIELDS",

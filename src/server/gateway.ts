@@ -4,6 +4,7 @@
  * listener (its request handler is request-handler.ts), and the admin port with metrics. main.ts and the end-to-end
  * tests both start the gateway through here.
  */
+import { totalmem } from "node:os";
 import type { Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.ts";
@@ -30,6 +31,7 @@ import { HealthState, ServingStatus } from "./health.ts";
 import { type StreamGauge, streamLimitInterceptor } from "./limits/concurrency-limit.ts";
 import { type LimitStore, MemoryLimitStore } from "./limits/limit-store.ts";
 import { limitsInterceptor } from "./limits/limits-interceptor.ts";
+import { processLimits, type StreamCap, streamCapFor } from "./limits/stream-cap.ts";
 import { type Listener, type ListenOptions, listen } from "./listen.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
 import { observeInterceptor } from "./observe-interceptor.ts";
@@ -83,7 +85,8 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   // Tracing and Redis are loaded only when configured: their packages cost memory and start-up time.
   const tracingModule = config.tracing === "on" ? await import("./tracing.ts") : undefined;
   const tracing = tracingModule?.startTracing(config.otlpEndpoint);
-  const streams = streamLimitInterceptor(config.maxConcurrentStreams);
+  const streamCap = maxStreams(config);
+  const streams = streamLimitInterceptor(streamCap.cap);
   const metrics = new Metrics(() => streams.gauge.active);
   const gate = new ShutdownGate();
   const limitStore: LimitStore = config.redisUrl
@@ -140,6 +143,8 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       admin: admin?.url,
       ...(playground ? { playground: `${listener.url}/playground/` } : {}),
       ...describeSetup(config, routing.source, clients.baseUrls),
+      max_concurrent_streams: streamCap.cap,
+      ...(streamCap.by === "setting" ? {} : { max_concurrent_streams_from: streamCap.reason }),
     },
     "vertexchat listening",
   );
@@ -202,6 +207,14 @@ function shutdownSequence(parts: {
     })();
     return stopping;
   };
+}
+
+/** The stream cap: the setting's number, or derived from the process's limits (`auto`, see stream-cap.ts). */
+function maxStreams(config: Config): { cap: number; by: StreamCap["by"] | "setting"; reason: string } {
+  if (config.maxConcurrentStreams !== "auto") return { cap: config.maxConcurrentStreams, by: "setting", reason: "" };
+  const derived = streamCapFor(processLimits(totalmem()));
+  const limit = derived.by === "open files" ? String(derived.limit) : `${Math.round(derived.limit / 2 ** 20)} MiB`;
+  return { ...derived, reason: `${derived.by} limit ${limit}` };
 }
 
 /** What the listening line says about the set-up (never a credential: base URLs have none). */
