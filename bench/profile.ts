@@ -1,13 +1,14 @@
 /**
- * `node bench/profile.ts unary|stream|paced [seconds]`: drives vertexchat (a separate process started with
+ * `node bench/profile.ts unary|stream|paced|paced-grpc [seconds]`: drives vertexchat (a separate process started with
  * --cpu-prof) against the emulator and leaves a .cpuprofile in .cache/profiles, to find what the hot path spends
- * its time on. `paced`: 250 Connect HTTP/1.1 streams of 100 chunks 50 ms apart, as the benchmark's paced section.
+ * its time on. `paced`: 250 Connect HTTP/1.1 streams of 100 chunks 50 ms apart, as the benchmark's paced section;
+ * `paced-grpc`: the same streams from gRPC callers over three HTTP/2 connections.
  */
 import { mkdirSync } from "node:fs";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { streamLoad, unaryLoad } from "./load.ts";
-import { httpStreams, pacedStreams } from "./paced-streams.ts";
+import { grpcStreams, httpStreams, pacedStreams } from "./paced-streams.ts";
 import { root, startEmulatorProcess, startGatewayProcess } from "./servers.ts";
 
 const mode = process.argv[2] ?? "unary";
@@ -29,7 +30,10 @@ const target = (method: string, contentType: string, body: string | Buffer) => (
 });
 const stream = (words: string) =>
   target("StreamChatCompletion", "application/connect+json", connectEnvelope(userRequestJson(words)));
-if (mode === "paced") {
+if (mode === "paced-grpc") {
+  const grpc = grpcStreams(gateway.origin, "paced [[emulate words=100 pacing_ms=50]]", 3);
+  console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, grpc.open));
+} else if (mode === "paced") {
   const http = httpStreams(stream("paced [[emulate words=100 pacing_ms=50]]"), 250);
   console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, http.open));
   await http.close();
