@@ -82,22 +82,145 @@ const DRAIN_LIMIT_MS = 1_000;
 /**
  * The chunks of an SSE body, one batch per network read. Stops at `data: [DONE]` (the rest of the body is drained
  * in the background, so the connection can serve the next request, or dropped if it does not end soon).
+ *
+ * Push-based: each read is parsed as it arrives (the body's 'data' event) and handed to a waiting `next()`, or kept
+ * while the body is paused until the next `next()` — so a caller that stops reading holds the upstream back. A
+ * stream's Readable async iterator and an async generator would add two promise hops to every chunk.
  */
-export async function* readChunkBatches(body: Readable, end: StreamEnd): AsyncGenerator<WireChunk[]> {
-  const parser = new SseParser();
-  const decoder = new TextDecoder();
-  // Leaving the loop early must not destroy the body: after [DONE] it is drained instead (see drain()).
-  for await (const bytes of body.iterator({ destroyOnReturn: false })) {
-    const batch = toChunks(parser.push(decoder.decode(bytes as Uint8Array, { stream: true })), end);
-    if (batch.length > 0) yield batch;
-    if (end.sawDone) {
-      drain(body);
+export function readChunkBatches(body: Readable, end: StreamEnd): AsyncIterableIterator<WireChunk[]> {
+  return new ChunkBatches(body, end);
+}
+
+/** A body that closed before its end, as Node's stream iterators report it. */
+function prematureClose(): Error {
+  return Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+}
+
+class ChunkBatches implements AsyncIterableIterator<WireChunk[]> {
+  readonly #body: Readable;
+  readonly #end: StreamEnd;
+  readonly #parser = new SseParser();
+  readonly #decoder = new TextDecoder();
+  /** Batches read and not yet taken (at most one: the body pauses while one waits). */
+  readonly #ready: WireChunk[][] = [];
+  /** Set once no batch will follow: the body ended, [DONE] came, or the read failed (`#failure`). */
+  #over = false;
+  #failure: { error: unknown } | undefined;
+  #waiting: { resolve: (r: IteratorResult<WireChunk[]>) => void; reject: (e: unknown) => void } | undefined;
+
+  constructor(body: Readable, end: StreamEnd) {
+    this.#body = body;
+    this.#end = end;
+    body.on("data", this.#onData);
+    body.on("end", this.#onEnd);
+    body.on("error", this.#onError);
+    body.on("close", this.#onClose);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<WireChunk[]>> {
+    const batch = this.#ready.shift();
+    if (batch) {
+      if (!this.#over) this.#body.resume();
+      return Promise.resolve({ done: false, value: batch });
+    }
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    if (this.#over) return Promise.resolve({ done: true, value: undefined });
+    this.#body.resume();
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
+    });
+  }
+
+  /** The reader gave up early: stop listening (the caller destroys a body that has not seen [DONE]). */
+  return(): Promise<IteratorResult<WireChunk[]>> {
+    this.#finish();
+    this.#ready.length = 0;
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  readonly #onData = (bytes: Buffer): void => {
+    let batch: WireChunk[];
+    try {
+      batch = toChunks(this.#parser.push(this.#decoder.decode(bytes, { stream: true })), this.#end);
+    } catch (err) {
+      this.#fail(err);
       return;
     }
+    if (this.#end.sawDone) {
+      // Leaving early must not destroy the body: after [DONE] it is drained instead (see drain()).
+      this.#finish();
+      drain(this.#body);
+    }
+    if (batch.length > 0) this.#deliver(batch);
+    else if (this.#over) this.#settleWaiting();
+  };
+
+  readonly #onEnd = (): void => {
+    if (this.#over) return;
+    let batch: WireChunk[];
+    try {
+      batch = toChunks(this.#parser.push(this.#decoder.decode()).concat(this.#parser.end()), this.#end);
+    } catch (err) {
+      this.#fail(err);
+      return;
+    }
+    this.#finish();
+    if (batch.length > 0) this.#deliver(batch);
+    else this.#settleWaiting();
+  };
+
+  readonly #onError = (err: unknown): void => {
+    if (!this.#over) this.#fail(err);
+  };
+
+  readonly #onClose = (): void => {
+    if (!this.#over) this.#fail(prematureClose());
+  };
+
+  #deliver(batch: WireChunk[]): void {
+    const waiting = this.#waiting;
+    if (waiting) {
+      this.#waiting = undefined;
+      waiting.resolve({ done: false, value: batch });
+      return;
+    }
+    this.#ready.push(batch);
+    if (!this.#over) this.#body.pause();
   }
-  const batch = toChunks(parser.push(decoder.decode()).concat(parser.end()), end);
-  if (batch.length > 0) yield batch;
+
+  /** No batch follows; a batch already read is still handed out before the error. */
+  #fail(error: unknown): void {
+    this.#finish();
+    this.#failure = { error };
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.reject(error);
+  }
+
+  /** A waiting next() once nothing more comes: done. */
+  #settleWaiting(): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.resolve({ done: true, value: undefined });
+  }
+
+  #finish(): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#body.off("data", this.#onData);
+    this.#body.off("end", this.#onEnd);
+    this.#body.off("close", this.#onClose);
+    // The 'error' listener stays: an error after the end must not become an uncaught 'error' event.
+    this.#body.off("error", this.#onError);
+    this.#body.on("error", ignore);
+  }
 }
+
+function ignore(): void {}
 
 function toChunks(events: SseEvent[], end: StreamEnd): WireChunk[] {
   const chunks: WireChunk[] = [];
