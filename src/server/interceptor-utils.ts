@@ -42,21 +42,27 @@ export function onResponseEnd<R extends Response>(
     return res;
   }
   const stream = res as StreamResponse;
-  return {
-    ...stream,
-    message: (async function* () {
-      try {
-        yield* stream.message;
-      } catch (err) {
-        const error = mapError(err);
-        done(error);
-        throw error;
-      } finally {
-        // A caller that goes away ends the stream without an error reaching this generator.
-        done();
-      }
-    })(),
-  } as unknown as R;
+  // A hand-written iterator, not an async generator: this wrapper sees every message of every stream.
+  const inner = stream.message[Symbol.asyncIterator]();
+  const failed = (err: unknown): never => {
+    const error = mapError(err);
+    done(error);
+    throw error;
+  };
+  const passOn = (result: IteratorResult<unknown>) => {
+    if (result.done === true) done();
+    return result;
+  };
+  const iterator: AsyncIterator<unknown> = {
+    next: () => inner.next().then(passOn, failed),
+    // A caller that goes away ends the stream without an error.
+    return: (value?: unknown) => {
+      done();
+      return inner.return ? inner.return(value) : Promise.resolve({ done: true, value });
+    },
+    throw: (err?: unknown) => (inner.throw ? inner.throw(err) : Promise.reject(err)).then(passOn, failed),
+  };
+  return { ...stream, message: { [Symbol.asyncIterator]: () => iterator } } as unknown as R;
 }
 
 /**

@@ -119,38 +119,59 @@ export class ChatUpstream {
       throw error;
     }
     const bodyStream = nodeBody(answer);
-    return (async function* () {
-      const end: StreamEnd = { sawDone: false };
-      try {
-        for await (const batch of readChunkBatches(bodyStream, end)) {
-          lastChunkAt = performance.now();
-          if (what === "first chunk") {
-            // The timer is armed for the first-chunk limit; from now on the (usually much shorter) idle limit holds.
-            limitMs = limits.idleTimeoutMs;
-            what = "next chunk";
-            clearTimeout(timer);
-            timer = setTimeout(check, limitMs);
-          }
-          yield batch;
+    const end: StreamEnd = { sawDone: false };
+    const reader = readChunkBatches(bodyStream, end);
+    let open = true;
+    /** Once, however the stream ends: the timer, the abort link, and a body that has not seen [DONE]. */
+    const close = () => {
+      if (!open) return;
+      open = false;
+      clearTimeout(timer);
+      abort.release();
+      // A caller that stops reading early (cancel, failure downstream) leaves a body that must not linger.
+      if (!end.sawDone && !bodyStream.readableEnded) bodyStream.destroy();
+    };
+    const batch = (result: IteratorResult<WireChunk[]>): IteratorResult<WireChunk[]> => {
+      if (result.done !== true) {
+        lastChunkAt = performance.now();
+        if (what === "first chunk") {
+          // The timer is armed for the first-chunk limit; from now on the (usually much shorter) idle limit holds.
+          limitMs = limits.idleTimeoutMs;
+          what = "next chunk";
+          clearTimeout(timer);
+          timer = setTimeout(check, limitMs);
         }
-      } catch (err) {
-        const error = stalled && !call.signal.aborted ? stalled : midStream(toUpstreamError(err));
-        endSpan(span, error);
-        throw error;
-      } finally {
-        clearTimeout(timer);
-        abort.release();
-        // A caller that stops reading early (cancel, failure downstream) leaves a body that must not linger.
-        if (!end.sawDone && !bodyStream.readableEnded) bodyStream.destroy();
+        return result;
       }
-      let ending: UpstreamError | undefined;
-      if (stalled && !call.signal.aborted) ending = stalled;
-      else if (!end.sawDone) {
-        ending = new UpstreamError({ kind: "stream", message: "the upstream stream ended without data: [DONE]" });
-      }
+      close();
+      const ending =
+        stalled && !call.signal.aborted
+          ? stalled
+          : end.sawDone
+            ? undefined
+            : new UpstreamError({ kind: "stream", message: "the upstream stream ended without data: [DONE]" });
       endSpan(span, ending);
       if (ending) throw ending;
-    })();
+      return result;
+    };
+    const failed = (err: unknown): never => {
+      close();
+      const error = stalled && !call.signal.aborted ? stalled : midStream(toUpstreamError(err));
+      endSpan(span, error);
+      throw error;
+    };
+    // A hand-written iterator, not an async generator: it sees every chunk of every stream.
+    const batches: AsyncIterableIterator<WireChunk[]> = {
+      [Symbol.asyncIterator]: () => batches,
+      next: () => reader.next().then(batch, failed),
+      return: async () => {
+        if (open) endSpan(span);
+        await reader.return?.();
+        close();
+        return { done: true, value: undefined };
+      },
+    };
+    return batches;
   }
 
   /** A 401 means our token went stale early (revoked, clock skew): refresh it once and try once more. */
