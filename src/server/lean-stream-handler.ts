@@ -271,6 +271,7 @@ class ResponseBody implements AsyncIterator<Uint8Array> {
   #trailer: Headers | undefined;
   #ended = false;
   #output: DescMessage;
+  #compressMinBytes: number;
 
   constructor(
     call: CallShape,
@@ -287,6 +288,7 @@ class ResponseBody implements AsyncIterator<Uint8Array> {
     this.#compression = compression;
     this.#start = start;
     this.#output = call.fallback.method.output;
+    this.#compressMinBytes = call.opt.compressMinBytes ?? 0;
   }
 
   async next(): Promise<IteratorResult<Uint8Array>> {
@@ -304,12 +306,11 @@ class ResponseBody implements AsyncIterator<Uint8Array> {
           ? next.value
           : create(this.#output, next.value as MessageInitShape<DescMessage>);
         const data = this.#serializer.serialize(message);
-        if (this.#compression === null) return { done: false, value: encodeEnvelope(0, data) };
-        const envelope = await envelopeCompress(
-          { flags: 0, data },
-          this.#compression,
-          this.#call.opt.compressMinBytes ?? 0,
-        );
+        // Below compressMinBytes Connect sends a message uncompressed, whatever was negotiated: no await for it.
+        if (this.#compression === null || data.byteLength < this.#compressMinBytes) {
+          return { done: false, value: encodeEnvelope(0, data) };
+        }
+        const envelope = await envelopeCompress({ flags: 0, data }, this.#compression, this.#compressMinBytes);
         return { done: false, value: encodeEnvelope(envelope.flags, envelope.data) };
       }
       if (this.#trailer) copyHeaders(this.#trailer, this.#context.responseTrailer);
