@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
+import { create, toBinary, toJson, toJsonString } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
+  createClient,
   createConnectRouter,
   createContextValues,
+  createRouterTransport,
   type HandlerContext,
   type Interceptor,
   type ServiceImpl,
@@ -21,7 +23,7 @@ import {
   ChatCompletionStreamResponseSchema,
   ChatService,
 } from "../gen/vertexchat/v1/chat_service_pb.ts";
-import { leanServerStreaming } from "../src/server/lean-stream-handler.ts";
+import { type LeanStreamHandler, leanServerStreaming } from "../src/server/lean-stream-handler.ts";
 
 /** The handler contexts' signals of the "remember-signal" calls. */
 const signals: AbortSignal[] = [];
@@ -86,6 +88,19 @@ const options = {
     if (ctx.requestHeader.get("x-refuse") === "yes") throw new ConnectError("gate says no", Code.PermissionDenied);
   },
 };
+
+/** A stream's messages (as JSON) and its error (code, message, details), for comparing two ways of calling. */
+async function outcome(messages: AsyncIterable<ChatCompletionStreamResponse>) {
+  const seen: unknown[] = [];
+  try {
+    for await (const message of messages) seen.push(toJson(ChatCompletionStreamResponseSchema, message));
+    return { messages: seen, error: undefined };
+  } catch (err) {
+    const error = ConnectError.from(err);
+    const details = error.findDetails(ErrorInfoSchema).map((d) => toJson(ErrorInfoSchema, d));
+    return { messages: seen, error: { code: error.code, message: error.rawMessage, details } };
+  }
+}
 
 function handlers(): { connect: UniversalHandler; lean: UniversalHandler } {
   const router = createConnectRouter(options);
@@ -197,6 +212,29 @@ describe("the lean streaming handler answers byte for byte as Connect's own hand
       await answer(handler, { wire: "grpc", body: ["remember-signal"] }, true);
       assert.equal(signals.length, 1);
       assert.equal(signals[0]?.aborted, true, handler === lean ? "lean" : "connect");
+    }
+  });
+
+  test("in process: the messages and errors a client of Connect's own handler gets, without bytes", async () => {
+    const client = createClient(
+      ChatService,
+      createRouterTransport((r) => r.service(ChatService, service), { router: options }),
+    );
+    const { lean } = handlers();
+    for (const model of ["ok", "fail-first", "fail-later", "crash"]) {
+      for (const refuse of [false, true]) {
+        const headers = refuse ? { "x-refuse": "yes" } : {};
+        const viaClient = await outcome(client.streamChatCompletion({ model }, { headers }));
+        const inProcess = await outcome(
+          (lean as LeanStreamHandler).callInProcess(create(ChatCompletionRequestSchema, { model }), {
+            header: new Headers(headers),
+            signal: new AbortController().signal,
+            contextValues: createContextValues(),
+          }) as AsyncIterable<ChatCompletionStreamResponse>,
+        );
+        assert.ok(viaClient.messages.length > 0 || viaClient.error, model);
+        assert.deepEqual(inProcess, viaClient, `${model}${refuse ? ", refused" : ""}`);
+      }
     }
   });
 

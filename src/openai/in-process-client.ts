@@ -3,11 +3,19 @@
  * shutdown gate, tracing, caller auth, limits, stream cap, validation) and the same service run for a call that
  * came through the REST door as for one that came over gRPC. Each call carries the context values of the HTTP
  * request it serves (the TLS peer, the door), as the Node adapter gives them to a direct call.
+ *
+ * Streams skip the bytes: the lean streaming handler runs the same gate, interceptors and service on the request
+ * message itself (`callInProcess`), so a streamed chunk is not encoded, framed, parsed and decoded once more.
  */
 import { type Client, type ContextValues, createClient } from "@connectrpc/connect";
 import { createAsyncIterable, type UniversalClientFn, type UniversalHandler } from "@connectrpc/connect/protocol";
 import { createTransport } from "@connectrpc/connect/protocol-connect";
-import { ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
+import {
+  type ChatCompletionRequest,
+  type ChatCompletionStreamResponse,
+  ChatService,
+} from "../../gen/vertexchat/v1/chat_service_pb.ts";
+import type { InProcessCall, LeanStreamHandler } from "../server/lean-stream-handler.ts";
 
 /** Names the call's context values between the client call and the handler; never reaches a handler. */
 const CALL_HEADER = "x-vertexchat-in-process-call";
@@ -19,10 +27,19 @@ export interface InProcessChat {
    * over (a call that failed before it reached the handler leaves nothing behind).
    */
   prepare(values: ContextValues, headers: Headers): { headers: Headers; release(): void };
+  /** StreamChatCompletion in memory, with the HTTP request's headers and context values. */
+  streamChatCompletion(
+    request: ChatCompletionRequest,
+    call: InProcessCall,
+  ): AsyncIterable<ChatCompletionStreamResponse>;
 }
 
 export function inProcessChat(handlers: UniversalHandler[], limits: { readMaxBytes: number }): InProcessChat {
   const byPath = new Map(handlers.map((h) => [h.requestPath, h]));
+  const streams = handlers.find(
+    (h): h is LeanStreamHandler => h.method === ChatService.method.streamChatCompletion && "callInProcess" in h,
+  );
+  if (!streams) throw new Error("inProcessChat: StreamChatCompletion is not served by the lean streaming handler");
   const pending = new Map<string, ContextValues>();
   let next = 0;
   const httpClient: UniversalClientFn = async (req) => {
@@ -63,6 +80,8 @@ export function inProcessChat(handlers: UniversalHandler[], limits: { readMaxByt
   });
   return {
     client: createClient(ChatService, transport),
+    streamChatCompletion: (request, call) =>
+      streams.callInProcess(request, call) as AsyncIterable<ChatCompletionStreamResponse>,
     prepare(values, headers) {
       const id = String(next++);
       pending.set(id, values);

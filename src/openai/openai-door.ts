@@ -157,15 +157,21 @@ class DoorCall {
 
   /** Options of the in-process call: the caller's headers and context, the cancellation, the response headers. */
   #callOptions(onHeader: (headers: Headers) => void): { options: CallOptions; release(): void } {
+    const { header, contextValues } = this.#callInit();
+    const prepared = this.opts.chat.prepare(contextValues, header);
+    return { options: { headers: prepared.headers, signal: this.#abort.signal, onHeader }, release: prepared.release };
+  }
+
+  /** The caller's headers the call needs, and the call's context values (the TLS peer, the door). */
+  #callInit(): { header: Headers; contextValues: ContextValues } {
     const headers = new Headers();
     for (const name of FORWARDED_HEADERS) {
       const value = header(this.req, name);
       if (value !== undefined) headers.set(name, value);
     }
-    const values = this.opts.contextValues(this.req);
-    values.set(DOOR, "openai");
-    const prepared = this.opts.chat.prepare(values, headers);
-    return { options: { headers: prepared.headers, signal: this.#abort.signal, onHeader }, release: prepared.release };
+    const contextValues = this.opts.contextValues(this.req);
+    contextValues.set(DOOR, "openai");
+    return { header: headers, contextValues };
   }
 
   async #unary(parsed: RestChatRequest): Promise<void> {
@@ -183,10 +189,14 @@ class DoorCall {
 
   async #stream(parsed: RestChatRequest): Promise<void> {
     const responseHeaders: Record<string, string> = {};
-    const call = this.#callOptions((h) => copyRequestId(h, responseHeaders));
+    const call = {
+      ...this.#callInit(),
+      signal: this.#abort.signal,
+      onHeader: (h: Headers) => copyRequestId(h, responseHeaders),
+    };
     const writer = new RestChunkWriter(parsed);
     try {
-      for await (const event of this.opts.chat.client.streamChatCompletion(parsed.request, call.options)) {
+      for await (const event of this.opts.chat.streamChatCompletion(parsed.request, call)) {
         if (!this.res.headersSent) this.#startEvents(event, responseHeaders);
         let frames = "";
         for (const chunk of writer.chunks(event)) frames += `data: ${JSON.stringify(chunk)}\n\n`;
@@ -200,8 +210,6 @@ class DoorCall {
       if (!this.res.headersSent) return this.#fail(error);
       // Mid-stream: an error frame and no [DONE], so that no SDK takes a cut answer for a whole one.
       if (!this.res.writableEnded) this.res.end(`data: ${JSON.stringify(restError(error).body)}\n\n`);
-    } finally {
-      call.release();
     }
   }
 

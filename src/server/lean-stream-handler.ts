@@ -10,11 +10,15 @@
  * (its own transforms, run once per call), the request gate, the interceptors, the handler context, and how an
  * error becomes gRPC trailers or a Connect end-stream message. gRPC-Web and anything this handler does not take
  * (another content type, a method other than POST, Connect's protocol-version requirement) go to Connect's handler.
+ *
+ * The gateway's own doors that already hold a request message (the REST door) call the same gate, interceptors and
+ * implementation in memory with `callInProcess`: no envelopes, no serialization, no client pipeline per message.
  */
 import { create, type DescMessage, isMessage, type Message, type MessageInitShape } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
+  type ContextValues,
   createHandlerContext,
   type HandlerContext,
   type Interceptor,
@@ -24,6 +28,7 @@ import {
 import {
   type Compression,
   compressionNegotiate,
+  createAsyncIterable,
   createMethodSerializationLookup,
   encodeEnvelope,
   envelopeCompress,
@@ -44,6 +49,20 @@ import * as grpcProtocol from "@connectrpc/connect/protocol-grpc";
 
 /** The implementation of one server-streaming method, as a service implementation holds it. */
 export type ServerStreamingImpl = (request: never, context: HandlerContext) => AsyncIterable<unknown>;
+
+/** A call made in memory: the request's headers, its cancellation, its context values. */
+export interface InProcessCall {
+  header: Headers;
+  signal: AbortSignal;
+  contextValues: ContextValues;
+  /** Told the response headers once the first message (or the error) is there, as a Connect client is. */
+  onHeader?: (header: Headers) => void;
+}
+
+export interface LeanStreamHandler extends UniversalHandler {
+  /** The call without HTTP: the implementation's messages, behind the request gate and the interceptors. */
+  callInProcess(request: Message, call: InProcessCall): AsyncIterable<Message>;
+}
 
 /** What differs between the two protocols this handler speaks. */
 interface Protocol {
@@ -89,7 +108,7 @@ export function leanServerStreaming(
   fallback: UniversalHandler,
   impl: ServerStreamingImpl,
   options: Partial<UniversalHandlerOptions>,
-): UniversalHandler {
+): LeanStreamHandler {
   if (fallback.method.methodKind !== "server_streaming") {
     throw new Error(`leanServerStreaming: ${fallback.method.name} is not a server-streaming method`);
   }
@@ -108,6 +127,7 @@ export function leanServerStreaming(
     requestPath: fallback.requestPath,
     service: fallback.service,
     method: fallback.method,
+    callInProcess: (request: Message, init: InProcessCall) => callInProcess(call, request, init),
   });
 }
 
@@ -195,6 +215,68 @@ async function serve(
     ...(protocol === GRPC ? { trailer: context.responseTrailer } : {}),
     body: replayFirst(first, body),
   };
+}
+
+function callInProcess(call: CallShape, request: Message, init: InProcessCall): AsyncIterable<Message> {
+  const { fallback, opt } = call;
+  const context = createHandlerContext({
+    service: fallback.service,
+    method: fallback.method,
+    requestMethod: "POST",
+    protocolName: "in-process",
+    ...(opt.shutdownSignal ? { shutdownSignal: opt.shutdownSignal } : {}),
+    requestSignal: init.signal,
+    requestHeader: init.header,
+    url: `http://in-process${fallback.requestPath}`,
+    contextValues: init.contextValues,
+  }) as HandlerContext & { abort(reason?: unknown): void };
+  const output = fallback.method.output;
+  let messages: AsyncIterator<unknown> | undefined;
+  let told = false;
+  let ended = false;
+  const tell = () => {
+    if (told) return;
+    told = true;
+    init.onHeader?.(context.responseHeader);
+  };
+  const end = (err?: unknown) => {
+    ended = true;
+    context.abort(err);
+  };
+  const iterator: AsyncIterator<Message> = {
+    async next() {
+      if (ended) return DONE;
+      try {
+        if (!messages) {
+          await opt.requestGate?.(context);
+          messages = (await invoke(call, context, createAsyncIterable([request]))).messages;
+        }
+        const next = await messages.next();
+        tell();
+        if (next.done === true) {
+          end();
+          return DONE;
+        }
+        const value = isMessage(next.value, output)
+          ? next.value
+          : create(output, next.value as MessageInitShape<DescMessage>);
+        return { done: false, value };
+      } catch (err) {
+        tell();
+        end(err);
+        // As Connect's handler sends it: an error that is not a ConnectError is an internal error.
+        throw err instanceof ConnectError
+          ? err
+          : new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+      }
+    },
+    async return() {
+      if (!ended) end();
+      await messages?.return?.();
+      return DONE;
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
 
 /** The interceptors around the implementation, as Connect runs them; the response's messages and trailers. */
