@@ -18,6 +18,7 @@ import type { ChatCompletionStreamResponse, ServedBy } from "../../gen/vertexcha
 import { gatewayError } from "../rpc/error-catalogue.ts";
 import { violationsToConnectError } from "../rpc/error-mapping.ts";
 import { DOOR } from "../rpc/rpc-info.ts";
+import { drained } from "../server/node-adapter.ts";
 import { logDoorRefusal, type RpcObserver } from "../server/observe-interceptor.ts";
 import type { InProcessChat } from "./in-process-client.ts";
 import { RestShapeError } from "./json-reader.ts";
@@ -35,8 +36,9 @@ interface Res {
   writeHead(status: number, headers: Record<string, string>): unknown;
   write(chunk: string): boolean;
   end(chunk?: string): unknown;
+  readonly destroyed: boolean;
   once(event: "close" | "drain", listener: () => void): unknown;
-  off(event: "drain", listener: () => void): unknown;
+  off(event: "close" | "drain", listener: () => void): unknown;
 }
 
 export interface OpenAiDoorOptions {
@@ -277,19 +279,6 @@ class DoorCall {
     });
     this.res.end(text);
   }
-}
-
-/** Resolves when the response can take more, or the call was cancelled. */
-function drained(res: Res, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    res.once("drain", done);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 function header(req: Req, name: string): string | undefined {

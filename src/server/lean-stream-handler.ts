@@ -100,6 +100,14 @@ const CONNECT: Protocol = {
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/** The responses this handler made (for the Node adapter's write loop, see node-adapter.ts). */
+const leanResponses = new WeakSet<UniversalServerResponse>();
+
+/** Whether this handler made the response: a stream whose messages come one `next()` each. */
+export function isLeanResponse(res: UniversalServerResponse): boolean {
+  return leanResponses.has(res);
+}
+
 /**
  * Wraps Connect's handler of a server-streaming method (`fallback`, from a router built with the same `options`):
  * gRPC and Connect calls are served here, the rest by `fallback`.
@@ -209,12 +217,14 @@ async function serve(
   const body = new ResponseBody(call, protocol, context, binary, compression.response, start);
   // The first message is awaited before answering, so that the implementation can still set response headers.
   const first = await body.next();
-  return {
+  const response: UniversalServerResponse = {
     ...uResponseOk,
     header: context.responseHeader,
     ...(protocol === GRPC ? { trailer: context.responseTrailer } : {}),
     body: replayFirst(first, body),
   };
+  leanResponses.add(response);
+  return response;
 }
 
 function callInProcess(call: CallShape, request: Message, init: InProcessCall): AsyncIterable<Message> {

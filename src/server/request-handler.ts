@@ -13,7 +13,7 @@ import {
   type Interceptor,
   type ServiceImpl,
 } from "@connectrpc/connect";
-import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { Health } from "../../gen/grpc/health/v1/health_pb.ts";
 import { ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.ts";
@@ -28,6 +28,7 @@ import { createHealthService, type HealthState } from "./health.ts";
 import { leanServerStreaming } from "./lean-stream-handler.ts";
 import type { NodeHandler } from "./listen.ts";
 import type { Metrics } from "./metrics.ts";
+import { nodeAdapter } from "./node-adapter.ts";
 import { observeHttp, refusalGate } from "./observe-interceptor.ts";
 import type { createReflectionServices } from "./reflection.ts";
 
@@ -76,9 +77,10 @@ export function requestHandler(
     }
   };
   const contract = httpCalls.wrap(
-    connectNodeAdapter({
+    nodeAdapter({
       ...options,
       routes,
+      logger,
       contextValues: (req) => {
         const values = peerValues(req);
         httpCalls.attach(req, values);
