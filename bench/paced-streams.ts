@@ -4,9 +4,9 @@
  * between reads), and the measured process's CPU (from /proc) is divided by the chunks delivered.
  */
 import { readFileSync } from "node:fs";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
+import http2 from "node:http2";
+import { toBinary } from "@bufbuild/protobuf";
+import { ChatCompletionRequestSchema } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { userRequest } from "../test/support/requests.ts";
 import { type HttpTarget, poolFor, StreamFollower } from "./load.ts";
 import { percentile } from "./stats.ts";
@@ -101,26 +101,82 @@ export function httpStreams(target: HttpTarget, count: number): { open: OpenStre
   };
 }
 
-/** gRPC server streams spread over `connections` HTTP/2 connections, as gRPC callers do. */
-export function grpcStreams(baseUrl: string, text: string, connections: number): { open: OpenStream } {
-  const clients = Array.from({ length: connections }, () =>
-    createClient(ChatService, createGrpcTransport({ baseUrl })),
-  );
-  const request = userRequest(text);
+/**
+ * gRPC server streams read as the HTTP paths' callers read theirs: the frames' bytes, counted, not decoded (a
+ * generated client's decoding shares the cores with the gateway and, at thousands of messages a second, delays the
+ * reads it measures). Spread over `connections` HTTP/2 connections; complete when grpc-status is 0.
+ */
+export function rawGrpcStreams(
+  baseUrl: string,
+  text: string,
+  connections: number,
+): { open: OpenStream; close(): void } {
+  const message = toBinary(ChatCompletionRequestSchema, userRequest(text));
+  const request = Buffer.alloc(5 + message.length);
+  request.writeUInt32BE(message.length, 1);
+  request.set(message, 5);
+  const sessions = Array.from({ length: connections }, () => {
+    const session = http2.connect(baseUrl);
+    session.on("error", () => undefined);
+    return session;
+  });
+  const headers = {
+    ":method": "POST",
+    ":path": "/vertexchat.v1.ChatService/StreamChatCompletion",
+    "content-type": "application/grpc",
+    te: "trailers",
+  };
   return {
-    open: async (i) => {
-      const reads: number[] = [];
-      let frames = 0;
-      let finished = false;
-      const client = clients[i % connections] as (typeof clients)[number];
-      for await (const event of client.streamChatCompletion(request)) {
-        reads.push(performance.now());
-        if (event.event.case === "delta") frames++;
-        if (event.event.case === "finished") finished = true;
-      }
-      return { reads, frames, complete: finished };
+    open: (i) =>
+      new Promise((resolve, reject) => {
+        const stream = (sessions[i % connections] as http2.ClientHttp2Session).request(headers);
+        const reads: number[] = [];
+        const envelopes = new EnvelopeCounter();
+        let status: string | undefined;
+        stream.on("data", (bytes: Buffer) => {
+          reads.push(performance.now());
+          envelopes.push(bytes);
+        });
+        stream.on("trailers", (trailers) => {
+          status = String(trailers["grpc-status"]);
+        });
+        stream.on("end", () =>
+          // The first message says who answers and the last one finishes: the deltas are what is between.
+          resolve({ reads, frames: Math.max(0, envelopes.count - 2), complete: status === "0" }),
+        );
+        stream.on("error", reject);
+        stream.end(request);
+      }),
+    close: () => {
+      for (const session of sessions) session.close();
     },
   };
+}
+
+/** Counts gRPC length-prefixed messages in bytes that arrive in any split. */
+class EnvelopeCounter {
+  count = 0;
+  #header: number[] = [];
+  #bodyLeft = 0;
+
+  push(bytes: Buffer): void {
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.#bodyLeft > 0) {
+        const take = Math.min(this.#bodyLeft, bytes.length - at);
+        this.#bodyLeft -= take;
+        at += take;
+        continue;
+      }
+      this.#header.push(bytes[at] as number);
+      at++;
+      if (this.#header.length === 5) {
+        this.#bodyLeft = Buffer.from(this.#header).readUInt32BE(1);
+        this.#header = [];
+        this.count++;
+      }
+    }
+  }
 }
 
 export interface SustainedStep {

@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { streamLoad, unaryLoad } from "./load.ts";
-import { grpcStreams, httpStreams, pacedStreams } from "./paced-streams.ts";
+import { httpStreams, pacedStreams, rawGrpcStreams } from "./paced-streams.ts";
 import { root, startEmulatorProcess, startGatewayProcess } from "./servers.ts";
 
 const mode = process.argv[2] ?? "unary";
@@ -31,8 +31,9 @@ const target = (method: string, contentType: string, body: string | Buffer) => (
 const stream = (words: string) =>
   target("StreamChatCompletion", "application/connect+json", connectEnvelope(userRequestJson(words)));
 if (mode === "paced-grpc") {
-  const grpc = grpcStreams(gateway.origin, "paced [[emulate words=100 pacing_ms=50]]", 3);
+  const grpc = rawGrpcStreams(gateway.origin, "paced [[emulate words=100 pacing_ms=50]]", 3);
   console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, grpc.open));
+  grpc.close();
 } else if (mode === "paced") {
   const http = httpStreams(stream("paced [[emulate words=100 pacing_ms=50]]"), 250);
   console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, http.open));

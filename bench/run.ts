@@ -17,7 +17,7 @@ import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { coldStart } from "./cold-start.ts";
 import { grpcUnaryLoad, holdGrpcStreams, rawGrpcUnaryLoad } from "./grpc-load.ts";
 import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
-import { grpcStreams, httpStreams, type PacedResult, pacedStreams, sustainedStreams } from "./paced-streams.ts";
+import { httpStreams, type PacedResult, pacedStreams, rawGrpcStreams, sustainedStreams } from "./paced-streams.ts";
 import {
   type Proc,
   root,
@@ -298,7 +298,7 @@ try {
     );
     say();
     say(
-      "Each path first serves up to 50 unreported streams (warm-up). CPU is the measured process's own (user + system from /proc) per 1,000 chunks delivered; TTFT is to the first byte read; gaps are between reads of one stream (the pacing, plus what the path adds); HTTP/1.1 callers use a connection per stream, gRPC callers one HTTP/2 connection per 100 streams.",
+      "Each path first serves up to 50 unreported streams (warm-up). CPU is the measured process's own (user + system from /proc) per 1,000 chunks delivered; TTFT is to the first byte read; gaps are between reads of one stream (the pacing, plus what the path adds); HTTP/1.1 callers use a connection per stream, gRPC callers one HTTP/2 connection per 100 streams; every caller reads bytes and counts frames without decoding them (a generated gRPC client decoding thousands of messages a second on the same cores delayed the reads it measured).",
     );
     say();
     say(
@@ -326,9 +326,10 @@ try {
         results.set(name, await pacedStreams(plan(pid), http.open));
         await http.close();
       }
-      const grpc = grpcStreams(gateway.origin, text, Math.ceil(count / 100));
+      const grpc = rawGrpcStreams(gateway.origin, text, Math.ceil(count / 100));
       await pacedStreams({ ...plan(gateway.pid), count: Math.min(count, 50) }, grpc.open); // warm-up, not reported
       results.set("vertexchat gRPC", await pacedStreams(plan(gateway.pid), grpc.open));
+      grpc.close();
       const proxyCpu = results.get("bare proxy")?.cpuPer1000Chunks ?? Number.NaN;
       for (const [name, r] of results) {
         say(
@@ -381,8 +382,14 @@ try {
       ),
       {
         name: "vertexchat gRPC",
-        run: (count: number) =>
-          pacedStreams(plan(count, gateway.pid), grpcStreams(gateway.origin, text(count), Math.ceil(count / 100)).open),
+        run: async (count: number) => {
+          const grpc = rawGrpcStreams(gateway.origin, text(count), Math.ceil(count / 100));
+          try {
+            return await pacedStreams(plan(count, gateway.pid), grpc.open);
+          } finally {
+            grpc.close();
+          }
+        },
       },
     ];
     for (const path of paths) {
