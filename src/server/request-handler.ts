@@ -62,14 +62,7 @@ export function requestHandler(
     acceptCompression: [compressionGzip, compressionBrotli],
   };
   const routes = (r: ConnectRouter) => {
-    r.service(ChatService, services.chat);
-    // Streamed answers are where the CPU goes: their gRPC and Connect calls take the lean response loop.
-    const stream = r.handlers.findIndex((h) => h.method === ChatService.method.streamChatCompletion);
-    r.handlers[stream] = leanServerStreaming(
-      r.handlers[stream] as (typeof r.handlers)[number],
-      services.chat.streamChatCompletion.bind(services.chat),
-      options,
-    );
+    serveChat(r, services.chat, options);
     r.service(Health, createHealthService(services.health));
     if (services.reflection) {
       r.service(ReflectionV1, services.reflection.v1);
@@ -108,6 +101,24 @@ export function requestHandler(
     for (const door of doors) if (door(req, res)) return;
     contract(req, res);
   };
+}
+
+/**
+ * ChatService on a router, its streamed answers' gRPC and Connect calls on the lean streaming handler (where the
+ * CPU of a streamed chunk goes; see lean-stream-handler.ts). The warm-up serves it the same way.
+ */
+export function serveChat(
+  r: ConnectRouter,
+  chat: ServiceImpl<typeof ChatService>,
+  options: Parameters<typeof leanServerStreaming>[2],
+): void {
+  r.service(ChatService, chat);
+  const stream = r.handlers.findIndex((h) => h.method === ChatService.method.streamChatCompletion);
+  r.handlers[stream] = leanServerStreaming(
+    r.handlers[stream] as (typeof r.handlers)[number],
+    chat.streamChatCompletion.bind(chat),
+    options,
+  );
 }
 
 /** The context values of a call from its HTTP request: the TLS client certificate, when the caller sent one. */

@@ -11,11 +11,11 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fromJsonString, toBinary } from "@bufbuild/protobuf";
+import { createContextValues } from "@connectrpc/connect";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { pino } from "pino";
 import { request } from "undici";
-import { ChatCompletionRequestSchema, ChatService } from "../../gen/vertexchat/v1/chat_service_pb.ts";
+import { ChatCompletionRequestSchema } from "../../gen/vertexchat/v1/chat_service_pb.ts";
 import { createChatService } from "../chat/chat-service.ts";
 import { createRouter } from "../chat/model-router.ts";
 import type { RequestValidator } from "../chat/request-validation.ts";
@@ -28,13 +28,16 @@ import { createAuthenticator } from "./auth/caller-auth.ts";
 import { streamLimitInterceptor } from "./limits/concurrency-limit.ts";
 import { MemoryLimitStore } from "./limits/limit-store.ts";
 import { limitsInterceptor } from "./limits/limits-interceptor.ts";
+import { nodeAdapter } from "./node-adapter.ts";
 import { observeInterceptor } from "./observe-interceptor.ts";
+import { serveChat } from "./request-handler.ts";
 import { upstreamClients } from "./upstream-clients.ts";
 import { validationInterceptor } from "./validation-interceptor.ts";
 
 const MODEL = "google/gemini-2.5-flash";
 
 export async function warmUp(validator: RequestValidator): Promise<void> {
+  const silent = pino({ level: "silent" });
   const upstream = await listenLoopback(createServer(cannedUpstream));
   const http = new UpstreamHttp();
   const clients = upstreamClients(undefined, { fetchAtStart: false, retry: { initialMs: 500, maxMs: 500 } }, http);
@@ -44,25 +47,28 @@ export async function warmUp(validator: RequestValidator): Promise<void> {
     defaultTimeoutMs: 10_000,
     retry: { maxAttempts: 1, initialBackoffMs: 0, maxBackoffMs: 0 },
     streamLimits: { firstChunkTimeoutMs: 10_000, idleTimeoutMs: 10_000 },
-    logger: pino({ level: "silent" }),
+    logger: silent,
   });
+  // The gateway's kinds of interceptor, as throwaway instances: nothing logged (a logger that writes nowhere),
+  // counted (an observer that keeps nothing) or spent (a limit store of its own).
+  const interceptors = [
+    observeInterceptor(pino({ level: "info" }, { write: () => undefined }), { started() {}, finished() {} }),
+    authInterceptor({
+      authenticator: createAuthenticator(["none"], NO_CALLERS, undefined),
+      openServices: [],
+      defaultLimits: NO_CALLERS.defaultLimits,
+    }),
+    limitsInterceptor(new MemoryLimitStore()),
+    streamLimitInterceptor(1000).interceptor,
+    validationInterceptor(validator),
+  ];
   const gateway = await listenLoopback(
     createServer(
-      connectNodeAdapter({
-        routes: (r) => r.service(ChatService, chat),
-        // The gateway's kinds of interceptor, as throwaway instances: nothing logged (a logger that writes nowhere),
-        // counted (an observer that keeps nothing) or spent (a limit store of its own).
-        interceptors: [
-          observeInterceptor(pino({ level: "info" }, { write: () => undefined }), { started() {}, finished() {} }),
-          authInterceptor({
-            authenticator: createAuthenticator(["none"], NO_CALLERS, undefined),
-            openServices: [],
-            defaultLimits: NO_CALLERS.defaultLimits,
-          }),
-          limitsInterceptor(new MemoryLimitStore()),
-          streamLimitInterceptor(1000).interceptor,
-          validationInterceptor(validator),
-        ],
+      nodeAdapter({
+        interceptors,
+        routes: (r) => serveChat(r, chat, { interceptors }),
+        contextValues: () => createContextValues(),
+        logger: silent,
       }),
     ),
   );
