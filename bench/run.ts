@@ -129,6 +129,17 @@ try {
   const streamSummary = new Map<string, { chunksPerSecond: number; addedTtft: number }>();
   let holding = Number.NaN;
   const delays: number[] = [];
+  /** What the scale targets read (issue 18), filled by the sections that measure it. */
+  const scale = {
+    paced: new Map<string, PacedResult>(),
+    sustained: new Map<string, number>(),
+    kibPerStream: new Map<string, number>(),
+    floor: Number.NaN,
+    vertexchatAtFloor: Number.NaN,
+    firstAnswerMs: [] as number[],
+    firstUnaryMs: [] as number[],
+    tenthUnaryMs: [] as number[],
+  };
 
   // 1. The load generator's ceiling.
   if (sections.has("ceiling")) {
@@ -217,6 +228,8 @@ try {
       }
     }
     const proxyRps = median((results.get("bare proxy") ?? []).map((x) => x.rps));
+    scale.floor = median((results.get("Connect + openai client to the emulator") ?? []).map((x) => x.rps));
+    scale.vertexchatAtFloor = median((results.get("vertexchat") ?? []).map((x) => x.rps));
     say("## Where the unary time goes (concurrency 64)");
     say();
     say(
@@ -330,6 +343,7 @@ try {
       await pacedStreams({ ...plan(gateway.pid), count: Math.min(count, 50) }, grpc.open); // warm-up, not reported
       results.set("vertexchat gRPC", await pacedStreams(plan(gateway.pid), grpc.open));
       grpc.close();
+      for (const [name, r] of results) scale.paced.set(`${count}:${name}`, r);
       const proxyCpu = results.get("bare proxy")?.cpuPer1000Chunks ?? Number.NaN;
       for (const [name, r] of results) {
         say(
@@ -395,6 +409,7 @@ try {
     for (const path of paths) {
       await path.run(Math.min(50, counts[0] ?? 50)); // warm-up, not reported
       const { sustained, steps } = await sustainedStreams(counts, pacing, path.run);
+      scale.sustained.set(path.name, sustained);
       const detail = steps.map((s) => `${s.count}: ${fmt(s.gapMax, 0)}, ${s.lost}${s.held ? "" : " ✗"}`).join("; ");
       say(`| ${path.name} | ${sustained} | ${detail} |`);
     }
@@ -444,6 +459,12 @@ try {
     // The same gateway with V8 told to keep a heap that fits a 256 MiB container: what it costs is in the note.
     const capped = smoke ? undefined : await holdOn("http1", CAPPED_HEAP);
     holding = plain.peak;
+    for (const [name, m] of [
+      ["HTTP/1.1", plain],
+      ["gRPC", grpc],
+    ] as const) {
+      if (m) scale.kibPerStream.set(name, (m.peak - m.idle) / Math.max(1, m.started) / 1024);
+    }
     const mib = (b: number) => fmt(b / 2 ** 20, 1);
     say(`## Memory`);
     say();
@@ -521,6 +542,11 @@ try {
         say(
           `| ${warm} | ${round} | ${fmt(c.listenMs, 0)} | ${fmt(c.firstAnswerMs, 0)} | ${three(c.unaryMs)} | ${three(c.streamTtftMs)} |`,
         );
+        if (warm === "on") {
+          scale.firstAnswerMs.push(c.firstAnswerMs);
+          scale.firstUnaryMs.push(c.unaryMs[0] ?? Number.NaN);
+          scale.tenthUnaryMs.push(c.unaryMs.at(-1) ?? Number.NaN);
+        }
       }
     }
     say();
@@ -588,6 +614,38 @@ try {
   row("streaming c=1: added TTFT p50 ≤ 1 ms", alone?.addedTtft ?? Number.NaN, (alone?.addedTtft ?? 9) <= 1, " ms");
   row(`resident memory at ${memoryStreams} streams ≤ 256 MiB`, holding / 2 ** 20, holding / 2 ** 20 <= 256, " MiB");
   row("cancellation reaches the upstream in < 100 ms", median(delays), median(delays) < 100, " ms");
+  // Issue 18's targets: the workload's shape (paced streams), memory, gRPC unary, the client's floor, cold start.
+  const pacedN = [...scale.paced.keys()][0]?.split(":")[0] ?? "250";
+  const paced = (name: string) => scale.paced.get(`${pacedN}:${name}`);
+  const doors = ["vertexchat gRPC", "vertexchat Connect (HTTP/1.1)", "vertexchat OpenAI REST (HTTP/1.1)"];
+  for (const door of doors) {
+    const ratio = (paced(door)?.cpuPer1000Chunks ?? Number.NaN) / (paced("bare proxy")?.cpuPer1000Chunks ?? Number.NaN);
+    row(`paced N=${pacedN}, ${door}: CPU per chunk ≤ 1.2× the proxy's`, ratio, ratio <= 1.2, "×");
+  }
+  for (const door of doors) {
+    const ratio = (paced(door)?.ttftP99 ?? Number.NaN) / (paced("bare proxy")?.ttftP99 ?? Number.NaN);
+    row(`paced N=${pacedN}, ${door}: TTFT p99 ≤ 2× the proxy's`, ratio, ratio <= 2, "×");
+  }
+  for (const door of doors) {
+    const ratio = (scale.sustained.get(door) ?? Number.NaN) / (scale.sustained.get("bare proxy") ?? Number.NaN);
+    row(`streams sustained, ${door}: ≥ the proxy's N`, ratio, ratio >= 1, "×");
+  }
+  for (const [callers, kib] of scale.kibPerStream) {
+    row(`memory at ${memoryStreams} streams, ${callers} callers: ≤ 24 KiB resident per stream`, kib, kib <= 24, " KiB");
+  }
+  const grpcUnary = u(`vertexchat gRPC, raw h2 caller@${c64}`)?.rps ?? Number.NaN;
+  row(`unary c=${c64}: gRPC (raw h2 caller) ≥ Connect`, grpcUnary / vc64, grpcUnary / vc64 >= 1, "×");
+  const atFloor = scale.vertexchatAtFloor / scale.floor;
+  row("unary c=64: ≥ 0.9× the Connect + openai client floor", atFloor, atFloor >= 0.9, "×");
+  const firstAnswer = Math.max(...scale.firstAnswerMs);
+  row(
+    "cold start (warm-up on): spawn → first answer ≤ 1 s, slowest of the rounds",
+    firstAnswer,
+    firstAnswer <= 1000,
+    " ms",
+  );
+  const firstVsTenth = median(scale.firstUnaryMs) / median(scale.tenthUnaryMs);
+  row("cold start: first unary call ≤ 1× the tenth (medians)", firstVsTenth, firstVsTenth <= 1, "×");
   say();
   if (!smoke && !args.only) {
     const out = args.out ?? `${root}bench/RESULTS.md`;
