@@ -19,11 +19,13 @@ import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.ts";
 import {
   type ChatCompletionRequest,
   ChatCompletionRequestSchema,
+  type ChatCompletionResponse,
+  ChatCompletionResponseSchema,
   type ChatCompletionStreamResponse,
   ChatCompletionStreamResponseSchema,
   ChatService,
 } from "../gen/vertexchat/v1/chat_service_pb.ts";
-import { type LeanStreamHandler, leanServerStreaming } from "../src/server/lean-stream-handler.ts";
+import { type LeanStreamHandler, leanGrpcUnary, leanServerStreaming } from "../src/server/lean-stream-handler.ts";
 
 /** The handler contexts' signals of the "remember-signal" calls. */
 const signals: AbortSignal[] = [];
@@ -70,12 +72,35 @@ async function* scripted(
   }
 }
 
-const service = { streamChatCompletion: scripted } as unknown as ServiceImpl<typeof ChatService>;
+/** A unary implementation whose behaviour the request's model names. */
+async function scriptedUnary(req: ChatCompletionRequest, ctx: HandlerContext): Promise<ChatCompletionResponse> {
+  ctx.responseHeader.set("x-answered-by", "scripted");
+  ctx.responseTrailer.set("x-trailer", ctx.requestHeader.get("x-interceptor") ?? "none");
+  switch (req.model) {
+    case "ok":
+      return create(ChatCompletionResponseSchema, { id: "answer", model: "m" });
+    case "big":
+      return create(ChatCompletionResponseSchema, { id: "x".repeat(4096) });
+    case "fail-first":
+    case "fail-later":
+      throw new ConnectError("refused", Code.FailedPrecondition, undefined, [
+        { desc: ErrorInfoSchema, value: { reason: "SCRIPTED", domain: "vertexchat.dev" } },
+      ]);
+    case "crash":
+      throw new TypeError("not a ConnectError");
+    default:
+      return { id: "an init shape, not a message" } as never;
+  }
+}
+
+const service = {
+  streamChatCompletion: scripted,
+  createChatCompletion: scriptedUnary,
+} as unknown as ServiceImpl<typeof ChatService>;
 /** Sets a request header, and replaces the response's trailers with a copy plus one of its own. */
 const addsHeader: Interceptor = (next) => async (req) => {
   req.header.set("x-interceptor", "ran");
   const res = await next(req);
-  if (!res.stream) return res;
   const trailer = new Headers(res.trailer);
   trailer.set("x-interceptor-trailer", "set");
   return { ...res, trailer };
@@ -110,6 +135,14 @@ function handlers(): { connect: UniversalHandler; lean: UniversalHandler } {
   return { connect, lean: leanServerStreaming(connect, scripted as never, options) };
 }
 
+function unaryHandlers(): { connect: UniversalHandler; lean: UniversalHandler } {
+  const router = createConnectRouter(options);
+  router.service(ChatService, service);
+  const connect = router.handlers.find((h) => h.method === ChatService.method.createChatCompletion);
+  assert.ok(connect);
+  return { connect, lean: leanGrpcUnary(connect, scriptedUnary as never, options) };
+}
+
 type Wire = "grpc" | "grpc+json" | "connect+proto" | "connect+json";
 
 interface Call {
@@ -135,7 +168,7 @@ function requestBody(call: Call): Uint8Array {
 }
 
 /** One call's whole answer: status, headers, body bytes, trailers. */
-async function answer(handler: UniversalHandler, call: Call, stopAfterFirst = false) {
+async function answer(handler: UniversalHandler, call: Call, stopAfterFirst = false, method = "StreamChatCompletion") {
   const abort = new AbortController();
   const bytes = requestBody(call);
   const headers = new Headers({ "content-type": `application/${call.wire}`, ...call.headers });
@@ -144,7 +177,7 @@ async function answer(handler: UniversalHandler, call: Call, stopAfterFirst = fa
   const res: UniversalServerResponse = await handler({
     httpVersion: "2.0",
     method: "POST",
-    url: "http://localhost/vertexchat.v1.ChatService/StreamChatCompletion",
+    url: `http://localhost/vertexchat.v1.ChatService/${method}`,
     header: headers,
     body: (async function* () {
       yield bytes;
@@ -173,7 +206,7 @@ async function answer(handler: UniversalHandler, call: Call, stopAfterFirst = fa
 
 const WIRES: Wire[] = ["grpc", "grpc+json", "connect+proto", "connect+json"];
 
-describe("the lean streaming handler answers byte for byte as Connect's own handler", () => {
+describe("the lean handlers answer byte for byte as Connect's own handlers", () => {
   const cases: [string, Omit<Call, "wire">][] = [
     ["a stream of messages, with headers and trailers the implementation and an interceptor set", { body: ["ok"] }],
     ["an error before the first message, with its details", { body: ["fail-first"] }],
@@ -212,6 +245,30 @@ describe("the lean streaming handler answers byte for byte as Connect's own hand
       await answer(handler, { wire: "grpc", body: ["remember-signal"] }, true);
       assert.equal(signals.length, 1);
       assert.equal(signals[0]?.aborted, true, handler === lean ? "lean" : "connect");
+    }
+  });
+
+  for (const wire of ["grpc", "grpc+json"] as const) {
+    for (const [name, call] of cases) {
+      test(`unary ${wire}: ${name.replace("a stream of messages", "an answer")}`, async () => {
+        const { connect, lean } = unaryHandlers();
+        const method = "CreateChatCompletion";
+        assert.deepEqual(
+          await answer(lean, { wire, ...call }, false, method),
+          await answer(connect, { wire, ...call }, false, method),
+        );
+      });
+    }
+  }
+
+  test("unary Connect and JSON calls are left to Connect's handler", async () => {
+    const { connect, lean } = unaryHandlers();
+    for (const contentType of ["json", "proto", "connect+proto"]) {
+      const call = { wire: contentType as Wire, body: ["ok"] };
+      assert.deepEqual(
+        await answer(lean, call, false, "CreateChatCompletion"),
+        await answer(connect, call, false, "CreateChatCompletion"),
+      );
     }
   });
 

@@ -25,7 +25,7 @@ import { openAiDoor } from "../openai/openai-door.ts";
 import { type buildPlayground, playgroundHandler } from "../playground/playground.ts";
 import { PEER_CERTIFICATE } from "./auth/auth-interceptor.ts";
 import { createHealthService, type HealthState } from "./health.ts";
-import { leanServerStreaming } from "./lean-stream-handler.ts";
+import { leanGrpcUnary, leanServerStreaming } from "./lean-stream-handler.ts";
 import type { NodeHandler } from "./listen.ts";
 import type { Metrics } from "./metrics.ts";
 import { nodeAdapter } from "./node-adapter.ts";
@@ -104,8 +104,9 @@ export function requestHandler(
 }
 
 /**
- * ChatService on a router, its streamed answers' gRPC and Connect calls on the lean streaming handler (where the
- * CPU of a streamed chunk goes; see lean-stream-handler.ts). The warm-up serves it the same way.
+ * ChatService on a router, its streamed answers' gRPC and Connect calls and its unary gRPC calls on the lean
+ * handlers (where the CPU of a streamed chunk goes, and gRPC's unary pipeline; see lean-stream-handler.ts). The
+ * warm-up serves it the same way.
  */
 export function serveChat(
   r: ConnectRouter,
@@ -113,10 +114,17 @@ export function serveChat(
   options: Parameters<typeof leanServerStreaming>[2],
 ): void {
   r.service(ChatService, chat);
-  const stream = r.handlers.findIndex((h) => h.method === ChatService.method.streamChatCompletion);
+  const at = (method: (typeof ChatService.methods)[number]) => r.handlers.findIndex((h) => h.method === method);
+  const stream = at(ChatService.method.streamChatCompletion);
   r.handlers[stream] = leanServerStreaming(
     r.handlers[stream] as (typeof r.handlers)[number],
     chat.streamChatCompletion.bind(chat),
+    options,
+  );
+  const unary = at(ChatService.method.createChatCompletion);
+  r.handlers[unary] = leanGrpcUnary(
+    r.handlers[unary] as (typeof r.handlers)[number],
+    chat.createChatCompletion.bind(chat),
     options,
   );
 }
