@@ -8,10 +8,26 @@ import { UpstreamError } from "./upstream-failure.ts";
 const chunkJson = (text: string) =>
   JSON.stringify({ id: "r", created: 1, model: "m", choices: [{ index: 0, delta: { content: text } }] });
 
+/** A body that brings each part in a network read of its own (a turn of the event loop each). */
+function reads(parts: (string | Buffer)[]): Readable {
+  const body = new Readable({ read() {} });
+  const next = (i: number) =>
+    setImmediate(() => {
+      if (i === parts.length) {
+        body.push(null);
+        return;
+      }
+      body.push(Buffer.from(parts[i] as string));
+      next(i + 1);
+    });
+  next(0);
+  return body;
+}
+
 async function batches(parts: (string | Buffer)[]): Promise<{ texts: string[][]; end: StreamEnd }> {
   const end: StreamEnd = { sawDone: false };
   const texts: string[][] = [];
-  for await (const batch of readChunkBatches(Readable.from(parts.map((p) => Buffer.from(p))), end)) {
+  for await (const batch of readChunkBatches(reads(parts), end)) {
     texts.push(batch.map((c) => c.choices?.[0]?.delta?.content ?? ""));
   }
   return { texts, end };
@@ -88,6 +104,22 @@ describe("chunk batches from an SSE body", () => {
   test("JSON that is not JSON, or not a chunk, is an UpstreamError naming what came", async () => {
     await assert.rejects(batches(["data: {oops\n\n"]), /malformed data: an SSE event that is not JSON: "\{oops"/);
     await assert.rejects(batches(['data: {"choices": 3}\n\n']), /stream chunk of the wrong shape: choices is not/);
+  });
+
+  test("what one network read brought comes out as one batch, though the body emits each HTTP chunk of it apart", async () => {
+    const body = new Readable({ read() {} });
+    const end: StreamEnd = { sawDone: false };
+    const reader = readChunkBatches(body, end);
+    // undici pushes every HTTP chunk of a socket read in one go: separate 'data' events in one turn.
+    for (const text of ["a", "b", "c"]) body.push(`data: ${chunkJson(text)}\n\n`);
+    const first = await reader.next();
+    assert.deepEqual(first.done ? [] : first.value.map((c) => c.choices?.[0]?.delta?.content), ["a", "b", "c"]);
+    // A later read is a batch of its own.
+    body.push(`data: ${chunkJson("d")}\n\ndata: [DONE]\n\n`);
+    const second = await reader.next();
+    assert.deepEqual(second.done ? [] : second.value.map((c) => c.choices?.[0]?.delta?.content), ["d"]);
+    assert.equal((await reader.next()).done, true);
+    assert.equal(end.sawDone, true);
   });
 
   test("after [DONE] the rest of the body is drained, not destroyed, so the connection can be reused", async () => {

@@ -83,9 +83,11 @@ const DRAIN_LIMIT_MS = 1_000;
  * The chunks of an SSE body, one batch per network read. Stops at `data: [DONE]` (the rest of the body is drained
  * in the background, so the connection can serve the next request, or dropped if it does not end soon).
  *
- * Push-based: each read is parsed as it arrives (the body's 'data' event) and handed to a waiting `next()`, or kept
- * while the body is paused until the next `next()` — so a caller that stops reading holds the upstream back. A
- * stream's Readable async iterator and an async generator would add two promise hops to every chunk.
+ * Push-based: the body's 'data' events are parsed as they come, and what one network read brought (the events of one
+ * turn of the event loop: undici emits each HTTP chunk of a read separately) goes out as one batch, handed to a
+ * waiting `next()` or kept while the body is paused until the next `next()` — so a caller that stops reading holds
+ * the upstream back. A stream's Readable async iterator and an async generator would add two promise hops to every
+ * chunk.
  */
 export function readChunkBatches(body: Readable, end: StreamEnd): AsyncIterableIterator<WireChunk[]> {
   return new ChunkBatches(body, end);
@@ -106,6 +108,9 @@ class ChunkBatches implements AsyncIterableIterator<WireChunk[]> {
   /** Set once no batch will follow: the body ended, [DONE] came, or the read failed (`#failure`). */
   #over = false;
   #failure: { error: unknown } | undefined;
+  /** Chunks parsed in this turn, delivered together once it is over (see #flush). */
+  #pending: WireChunk[] = [];
+  #flushing = false;
   #waiting: { resolve: (r: IteratorResult<WireChunk[]>) => void; reject: (e: unknown) => void } | undefined;
 
   constructor(body: Readable, end: StreamEnd) {
@@ -122,6 +127,8 @@ class ChunkBatches implements AsyncIterableIterator<WireChunk[]> {
   }
 
   next(): Promise<IteratorResult<WireChunk[]>> {
+    // What this turn has read already is taken now rather than after the turn.
+    if (this.#pending.length > 0) this.#flush();
     const batch = this.#ready.shift();
     if (batch) {
       if (!this.#over) this.#body.resume();
@@ -143,9 +150,8 @@ class ChunkBatches implements AsyncIterableIterator<WireChunk[]> {
   }
 
   readonly #onData = (bytes: Buffer): void => {
-    let batch: WireChunk[];
     try {
-      batch = toChunks(this.#parser.push(this.#decoder.decode(bytes, { stream: true })), this.#end);
+      this.#pending.push(...toChunks(this.#parser.push(this.#decoder.decode(bytes, { stream: true })), this.#end));
     } catch (err) {
       this.#fail(err);
       return;
@@ -155,22 +161,31 @@ class ChunkBatches implements AsyncIterableIterator<WireChunk[]> {
       this.#finish();
       drain(this.#body);
     }
+    if (!this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(this.#flush);
+    }
+  };
+
+  /** What this turn's reads brought, as one batch; or, once nothing more comes, the end. */
+  readonly #flush = (): void => {
+    this.#flushing = false;
+    const batch = this.#pending;
+    this.#pending = [];
     if (batch.length > 0) this.#deliver(batch);
-    else if (this.#over) this.#settleWaiting();
+    else if (this.#over && !this.#failure) this.#settleWaiting();
   };
 
   readonly #onEnd = (): void => {
     if (this.#over) return;
-    let batch: WireChunk[];
     try {
-      batch = toChunks(this.#parser.push(this.#decoder.decode()).concat(this.#parser.end()), this.#end);
+      this.#pending.push(...toChunks(this.#parser.push(this.#decoder.decode()).concat(this.#parser.end()), this.#end));
     } catch (err) {
       this.#fail(err);
       return;
     }
     this.#finish();
-    if (batch.length > 0) this.#deliver(batch);
-    else this.#settleWaiting();
+    this.#flush();
   };
 
   readonly #onError = (err: unknown): void => {
@@ -192,9 +207,10 @@ class ChunkBatches implements AsyncIterableIterator<WireChunk[]> {
     if (!this.#over) this.#body.pause();
   }
 
-  /** No batch follows; a batch already read is still handed out before the error. */
+  /** No batch follows; what was already read is still handed out before the error. */
   #fail(error: unknown): void {
     this.#finish();
+    if (this.#pending.length > 0) this.#flush();
     this.#failure = { error };
     const waiting = this.#waiting;
     this.#waiting = undefined;
