@@ -127,19 +127,22 @@ async function outcome(messages: AsyncIterable<ChatCompletionStreamResponse>) {
   }
 }
 
-function handlers(): { connect: UniversalHandler; lean: UniversalHandler } {
+/** Connect's own handler of a ChatService method, from a router with the test's options. */
+function connectHandler(method: (typeof ChatService.methods)[number]): UniversalHandler {
   const router = createConnectRouter(options);
   router.service(ChatService, service);
-  const connect = router.handlers.find((h) => h.method === ChatService.method.streamChatCompletion);
-  assert.ok(connect);
+  const handler = router.handlers.find((h) => h.method === method);
+  assert.ok(handler);
+  return handler;
+}
+
+function handlers(): { connect: UniversalHandler; lean: UniversalHandler } {
+  const connect = connectHandler(ChatService.method.streamChatCompletion);
   return { connect, lean: leanServerStreaming(connect, scripted as never, options) };
 }
 
 function unaryHandlers(): { connect: UniversalHandler; lean: UniversalHandler } {
-  const router = createConnectRouter(options);
-  router.service(ChatService, service);
-  const connect = router.handlers.find((h) => h.method === ChatService.method.createChatCompletion);
-  assert.ok(connect);
+  const connect = connectHandler(ChatService.method.createChatCompletion);
   return { connect, lean: leanGrpcUnary(connect, scriptedUnary as never, options) };
 }
 

@@ -332,36 +332,19 @@ function callInProcess(call: CallShape, request: Message, init: InProcessCall): 
 
 /** The interceptors around the implementation, as Connect runs them; the response's messages and trailers. */
 async function invoke(call: CallShape, context: HandlerContext, input: AsyncIterable<Message>): Promise<Started> {
-  const { fallback, impl, opt } = call;
-  const innermost = async (req: StreamRequest): Promise<StreamResponse> => ({
-    stream: true,
-    message: (impl as ServerStreamingImpl)((await single(req.message, "server-streaming")) as never, {
-      ...context,
-      service: req.service,
-      requestHeader: req.header,
-      signal: req.signal,
-      values: req.contextValues,
-    }) as AsyncIterable<Message>,
-    method: fallback.method as never,
-    service: fallback.service,
-    header: context.responseHeader,
-    trailer: context.responseTrailer,
-  });
-  const next = opt.interceptors.reduceRight<(req: StreamRequest) => Promise<StreamResponse>>(
-    (inner, interceptor: Interceptor) => interceptor(inner as never) as never,
-    innermost,
+  const impl = call.impl as ServerStreamingImpl;
+  const next = intercepted(
+    call,
+    async (req: StreamRequest): Promise<StreamResponse> => ({
+      stream: true,
+      message: impl(
+        (await single(req.message, "server-streaming")) as never,
+        implContext(context, req),
+      ) as AsyncIterable<Message>,
+      ...responseCommon(call, context),
+    }),
   );
-  const res = await next({
-    stream: true,
-    message: input,
-    method: fallback.method as never,
-    service: fallback.service,
-    requestMethod: context.requestMethod,
-    url: context.url,
-    signal: context.signal,
-    header: context.requestHeader,
-    contextValues: context.values,
-  });
+  const res = await next({ stream: true, message: input, ...requestCommon(call, context) });
   copyHeaders(res.header, context.responseHeader);
   return { messages: res.message[Symbol.asyncIterator](), trailer: res.trailer };
 }
@@ -371,41 +354,56 @@ async function invoke(call: CallShape, context: HandlerContext, input: AsyncIter
  * answer's headers and trailers are copied once it is there, and it is the one message of the response.
  */
 async function invokeUnary(call: CallShape, context: HandlerContext, input: AsyncIterable<Message>): Promise<Started> {
-  const { fallback, opt } = call;
   const impl = call.impl as UnaryImpl;
   const message = await single(input, "unary");
-  const innermost = async (req: UnaryRequest): Promise<UnaryResponse> => ({
-    stream: false,
-    message: (await impl(req.message as never, {
-      ...context,
-      service: req.service,
-      requestHeader: req.header,
-      signal: req.signal,
-      values: req.contextValues,
-    })) as Message,
-    method: fallback.method as never,
-    service: fallback.service,
-    header: context.responseHeader,
-    trailer: context.responseTrailer,
-  });
-  const next = opt.interceptors.reduceRight<(req: UnaryRequest) => Promise<UnaryResponse>>(
+  const next = intercepted(
+    call,
+    async (req: UnaryRequest): Promise<UnaryResponse> => ({
+      stream: false,
+      message: (await impl(req.message as never, implContext(context, req))) as Message,
+      ...responseCommon(call, context),
+    }),
+  );
+  const res = await next({ stream: false, message, ...requestCommon(call, context) });
+  copyHeaders(res.header, context.responseHeader);
+  copyHeaders(res.trailer, context.responseTrailer);
+  return { messages: createAsyncIterable([res.message])[Symbol.asyncIterator](), trailer: context.responseTrailer };
+}
+
+/** `innermost` inside the interceptors, the first one outermost, as Connect's applyInterceptors nests them. */
+function intercepted<Req, Res>(call: CallShape, innermost: (req: Req) => Promise<Res>): (req: Req) => Promise<Res> {
+  return call.opt.interceptors.reduceRight<(req: Req) => Promise<Res>>(
     (inner, interceptor: Interceptor) => interceptor(inner as never) as never,
     innermost,
   );
-  const res = await next({
-    stream: false,
-    message,
-    method: fallback.method as never,
-    service: fallback.service,
+}
+
+/** The handler context the implementation gets: the call's, with what the interceptors changed in the request. */
+function implContext(context: HandlerContext, req: UnaryRequest | StreamRequest): HandlerContext {
+  return { ...context, service: req.service, requestHeader: req.header, signal: req.signal, values: req.contextValues };
+}
+
+/** What a request carries besides its message, as Connect fills it. */
+function requestCommon(call: CallShape, context: HandlerContext) {
+  return {
+    method: call.fallback.method as never,
+    service: call.fallback.service,
     requestMethod: context.requestMethod,
     url: context.url,
     signal: context.signal,
     header: context.requestHeader,
     contextValues: context.values,
-  });
-  copyHeaders(res.header, context.responseHeader);
-  copyHeaders(res.trailer, context.responseTrailer);
-  return { messages: createAsyncIterable([res.message])[Symbol.asyncIterator](), trailer: context.responseTrailer };
+  };
+}
+
+/** What a response carries besides its message, as Connect fills it. */
+function responseCommon(call: CallShape, context: HandlerContext) {
+  return {
+    method: call.fallback.method as never,
+    service: call.fallback.service,
+    header: context.responseHeader,
+    trailer: context.responseTrailer,
+  };
 }
 
 /** The implementation's messages (as the interceptors hand them on) and the trailers it set. */
