@@ -79,7 +79,10 @@ async function writeStream(uRes: UniversalServerResponse, res: NodeResponse, sig
   } catch (err) {
     // A write that failed (the caller is gone) is told to the handler, which stops the implementation.
     if (writing) await it.throw?.(err).catch(() => undefined);
-    throw err;
+    // A caller that went away is not a failure of the handler (not logged, as Connect's own writer does not).
+    throw signal.aborted || res.destroyed
+      ? new ConnectError("the caller went away", Code.Aborted, undefined, undefined, err)
+      : err;
   } finally {
     await it.return?.().catch(() => undefined);
   }
