@@ -37,6 +37,28 @@ export interface PacedPlan {
 /** One stream's reads: resolves with the read times, and whether the answer ended complete. */
 type OpenStream = (index: number) => Promise<{ reads: number[]; frames: number; complete: boolean }>;
 
+/**
+ * Established TCP connections to `port` on this machine, counted from the client side (/proc/net/tcp and tcp6):
+ * the connections the processes calling that port hold open.
+ */
+export function connectionsTo(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  let count = 0;
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const [, , remote, state] = line.trim().split(/\s+/);
+      if (state === "01" && remote?.endsWith(`:${hex}`)) count++;
+    }
+  }
+  return count;
+}
+
 /** CPU seconds (user + system) a process has used, from /proc/PID/stat (clock ticks of 1/100 s). */
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];

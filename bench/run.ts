@@ -12,12 +12,20 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { startEmulator } from "../src/emulator/emulator-server.ts";
+import { issue, makeCa } from "../test/support/certs.ts";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { coldStart } from "./cold-start.ts";
 import { grpcUnaryLoad, holdGrpcStreams, rawGrpcUnaryLoad } from "./grpc-load.ts";
 import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
-import { httpStreams, type PacedResult, pacedStreams, rawGrpcStreams, sustainedStreams } from "./paced-streams.ts";
+import {
+  connectionsTo,
+  httpStreams,
+  type PacedResult,
+  pacedStreams,
+  rawGrpcStreams,
+  sustainedStreams,
+} from "./paced-streams.ts";
 import {
   type Proc,
   root,
@@ -63,6 +71,92 @@ const openaiBody = (text: string, stream: boolean) =>
   JSON.stringify({ model: MODEL, messages: [{ role: "user", content: text }], ...(stream ? { stream: true } : {}) });
 
 const metadata = await startMetadataServer({ expiresInSeconds: 3600 });
+
+/**
+ * The paced streams against an upstream that looks like Google's front end: the emulator over TLS, offering h2 and
+ * http/1.1, with a CA the gateway (`VERTEXCHAT_UPSTREAM_CA`) and the proxy (`NODE_EXTRA_CA_CERTS`) are told to
+ * trust. vertexchat speaks h2 to it; the proxy's `fetch` speaks http/1.1, as it would to Google. The upstream
+ * connections held open are counted once every stream is open.
+ */
+async function pacedOverTls(
+  count: number,
+  chunks: number,
+  pacing: number,
+  rampMs: number,
+): Promise<Map<string, PacedResult>> {
+  const results = new Map<string, PacedResult>();
+  const ca = makeCa("bench-upstream-ca");
+  const tlsEmulator = await started(startEmulatorProcess(0, issue(ca, "127.0.0.1")));
+  const upstreamPort = Number(new URL(tlsEmulator.origin).port);
+  const url = `${tlsEmulator.origin}/v1/projects/bench/locations/global/endpoints/openapi/chat/completions`;
+  const tlsProxy = await started(startBareProxy(url, { NODE_EXTRA_CA_CERTS: ca.certFile }));
+  const tlsGateway = await started(
+    startGatewayProcess(tlsEmulator.origin, metadata.host, { VERTEXCHAT_UPSTREAM_CA: ca.certFile }),
+  );
+  const text = `paced over TLS [[emulate words=${chunks} pacing_ms=${pacing}]]`;
+  say(`### The same ${count} paced streams, the upstream over TLS with h2 (as Google's front end)`);
+  say();
+  say(
+    "Upstream connections are the established connections to the emulator, counted once every stream is open (from /proc/net/tcp): vertexchat multiplexes streams over HTTP/2, the proxy's `fetch` holds a connection per stream.",
+  );
+  say();
+  say(
+    "| path | completed | TTFT p50 ms | TTFT p99 ms | gap p99 ms | CPU s per 1,000 chunks | vs proxy CPU | upstream connections open | lost |",
+  );
+  say("|---|---|---|---|---|---|---|---|---|");
+  const paths: [string, number, () => { open: Parameters<typeof pacedStreams>[1]; close(): unknown }][] = [
+    [
+      "bare proxy",
+      tlsProxy.pid,
+      () =>
+        httpStreams(
+          {
+            name: "proxy",
+            url: `${tlsProxy.origin}/`,
+            headers: { authorization: "Bearer bench-token", "content-type": "application/json" },
+            body: openaiBody(text, true),
+            framing: "sse",
+          },
+          count,
+        ),
+    ],
+    [
+      "vertexchat Connect (HTTP/1.1)",
+      tlsGateway.pid,
+      () =>
+        httpStreams(
+          {
+            name: "vertexchat",
+            url: `${tlsGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
+            headers: { "content-type": "application/connect+json" },
+            body: connectEnvelope(userRequestJson(text)),
+            framing: "connect",
+          },
+          count,
+        ),
+    ],
+    ["vertexchat gRPC", tlsGateway.pid, () => rawGrpcStreams(tlsGateway.origin, text, Math.ceil(count / 100))],
+  ];
+  let proxyCpu = Number.NaN;
+  for (const [name, pid, make] of paths) {
+    const callers = make();
+    await pacedStreams({ count: Math.min(count, 50), rampMs, chunks, pid }, callers.open); // warm-up, not reported
+    let open = 0;
+    const sample = setTimeout(() => {
+      open = connectionsTo(upstreamPort);
+    }, rampMs + 500);
+    const r = await pacedStreams({ count, rampMs, chunks, pid }, callers.open);
+    clearTimeout(sample);
+    await callers.close();
+    if (name === "bare proxy") proxyCpu = r.cpuPer1000Chunks;
+    results.set(name, r);
+    say(
+      `| ${name} | ${r.completed} | ${fmt(r.ttftP50, 1)} | ${fmt(r.ttftP99, 1)} | ${fmt(r.gapP99, 1)} | ${fmt(r.cpuPer1000Chunks, 3)} | ${fmt(r.cpuPer1000Chunks / proxyCpu, 2)} | ${open} | ${r.lost} |`,
+    );
+  }
+  say();
+  return results;
+}
 const procs: Proc[] = [];
 const started = async (p: Promise<Proc>) => {
   const proc = await p;
@@ -132,6 +226,8 @@ try {
   /** What the scale targets read (issue 18), filled by the sections that measure it. */
   const scale = {
     paced: new Map<string, PacedResult>(),
+    /** The same at the first N, the upstream over TLS with h2. */
+    pacedTls: new Map<string, PacedResult>(),
     sustained: new Map<string, number>(),
     kibPerStream: new Map<string, number>(),
     floor: Number.NaN,
@@ -352,6 +448,7 @@ try {
       }
     }
     say();
+    scale.pacedTls = await pacedOverTls(counts[0] ?? 250, chunks, pacing, rampMs);
   }
   // Streams sustained: the largest N each path carries with no frame later than twice the pacing and none lost.
   if (sections.has("sustained")) {
@@ -625,6 +722,13 @@ try {
   for (const door of doors) {
     const ratio = (paced(door)?.ttftP99 ?? Number.NaN) / (paced("bare proxy")?.ttftP99 ?? Number.NaN);
     row(`paced N=${pacedN}, ${door}: TTFT p99 ≤ 2× the proxy's`, ratio, ratio <= 2, "×");
+  }
+  for (const door of ["vertexchat gRPC", "vertexchat Connect (HTTP/1.1)"]) {
+    const tls = (name: string) => scale.pacedTls.get(name);
+    const cpu = (tls(door)?.cpuPer1000Chunks ?? Number.NaN) / (tls("bare proxy")?.cpuPer1000Chunks ?? Number.NaN);
+    row(`paced N=${pacedN}, upstream over TLS+h2, ${door}: CPU per chunk ≤ 1.2× the proxy's`, cpu, cpu <= 1.2, "×");
+    const ttft = (tls(door)?.ttftP99 ?? Number.NaN) / (tls("bare proxy")?.ttftP99 ?? Number.NaN);
+    row(`paced N=${pacedN}, upstream over TLS+h2, ${door}: TTFT p99 ≤ 2× the proxy's`, ttft, ttft <= 2, "×");
   }
   for (const door of doors) {
     const ratio = (scale.sustained.get(door) ?? Number.NaN) / (scale.sustained.get("bare proxy") ?? Number.NaN);

@@ -32,6 +32,7 @@ async function start(
   ready: RegExp,
   port?: number,
   nodeArgs: string[] = [],
+  scheme: "http" | "https" = "http",
 ): Promise<Proc> {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: root,
@@ -59,7 +60,7 @@ async function start(
   return {
     pid: child.pid as number,
     port: found,
-    origin: `http://127.0.0.1:${found}`,
+    origin: `${scheme}://127.0.0.1:${found}`,
     rss: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) * 1024,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -69,11 +70,20 @@ async function start(
   };
 }
 
-export function startEmulatorProcess(pacingMs = 0): Promise<Proc> {
+export function startEmulatorProcess(pacingMs = 0, tls?: { certFile: string; keyFile: string }): Promise<Proc> {
   return start(
     ["src/emulator/main.ts"],
-    { VERTEXCHAT_EMULATOR_LISTEN: "127.0.0.1:0", VERTEXCHAT_EMULATOR_PACING_MS: String(pacingMs) },
-    /base URL: http:\/\/127\.0\.0\.1:(\d+)\//,
+    {
+      VERTEXCHAT_EMULATOR_LISTEN: "127.0.0.1:0",
+      VERTEXCHAT_EMULATOR_PACING_MS: String(pacingMs),
+      ...(tls
+        ? { VERTEXCHAT_EMULATOR_TLS_CERT_FILE: tls.certFile, VERTEXCHAT_EMULATOR_TLS_KEY_FILE: tls.keyFile }
+        : {}),
+    },
+    /base URL: https?:\/\/127\.0\.0\.1:(\d+)\//,
+    undefined,
+    [],
+    tls ? "https" : "http",
   );
 }
 
@@ -109,8 +119,8 @@ export function startConnectFloor(mode: "canned" | "undici" | "openai", baseUrl:
   return start(["bench/connect-floor.ts", "0", mode, baseUrl], {}, /^listening (\d+)/);
 }
 
-export function startBareProxy(upstreamUrl: string): Promise<Proc> {
-  return start(["bench/bare-proxy.ts", "0", upstreamUrl], {}, /^listening (\d+)/);
+export function startBareProxy(upstreamUrl: string, env: Record<string, string> = {}): Promise<Proc> {
+  return start(["bench/bare-proxy.ts", "0", upstreamUrl], env, /^listening (\d+)/);
 }
 
 export function startCeilingServer(): Promise<Proc> {
