@@ -97,6 +97,11 @@ describe("Dockerfile", () => {
     assert.match(dockerfile, /^USER node$/m);
     assert.match(dockerfile, /^HEALTHCHECK .*CMD \["node", "src\/healthcheck\.ts"\]$/m);
     assert.match(dockerfile, /^ENTRYPOINT \["node", "src\/main\.ts"\]$/m);
+    // The compile cache is filled at build time, as the runtime user, in the folder the runtime reads it from.
+    const cache = /NODE_COMPILE_CACHE=(\S+)/.exec(dockerfile)?.[1];
+    assert.equal(cache, "/app/.compile-cache");
+    assert.match(dockerfile, /^RUN mkdir \.compile-cache && chown node \.compile-cache$/m);
+    assert.match(dockerfile, /^USER node\n(?:#.*\n)*RUN node src\/main\.ts --fill-compile-cache$/m);
     for (const path of [...dockerfile.matchAll(/^COPY (?:--from=\S+ )?(\S+)/gm)].map((m) => m[1] ?? "")) {
       if (!path.startsWith("/")) assert.ok(existsSync(`${root}${path.split(" ")[0]}`), `${path} exists`);
     }
