@@ -49,6 +49,8 @@ type State =
 const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 /** A token with less than this left is not handed out when a refresh fails. */
 const MIN_REMAINING_MS = 30_000;
+/** google-auth-library's own default: it hands back its cached token until this close to the token's expiry. */
+const EAGER_REFRESH_MS = 5 * 60_000;
 
 export class GoogleTokenSource implements TokenSource, CredentialsState {
   readonly #opts: GoogleTokenSourceOptions;
@@ -91,6 +93,11 @@ export class GoogleTokenSource implements TokenSource, CredentialsState {
   /** A valid access token, or at once a MissingCredentialsError saying what was tried and when it is tried again. */
   async token(): Promise<string> {
     const state = this.#state;
+    // Until google-auth-library would refresh it, its cached token is handed out here, without a round through the
+    // library (and the attempt's timer and promise races) on every call.
+    if (state.kind === "ready" && this.#last && this.#last.expiresAt - Date.now() > EAGER_REFRESH_MS) {
+      return this.#last.token;
+    }
     if (state.kind === "failing") {
       if (this.#last && this.#bridging()) return this.#last.token;
       throw state.error.withRetryAfter(Math.max(0, state.nextAttemptAt - Date.now()));
