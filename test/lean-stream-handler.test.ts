@@ -25,7 +25,7 @@ import {
   ChatCompletionStreamResponseSchema,
   ChatService,
 } from "../gen/vertexchat/v1/chat_service_pb.ts";
-import { type LeanStreamHandler, leanGrpcUnary, leanServerStreaming } from "../src/server/lean-stream-handler.ts";
+import { type LeanStreamHandler, leanServerStreaming, leanUnary } from "../src/server/lean-stream-handler.ts";
 
 /** The handler contexts' signals of the "remember-signal" calls. */
 const signals: AbortSignal[] = [];
@@ -88,6 +88,9 @@ async function scriptedUnary(req: ChatCompletionRequest, ctx: HandlerContext): P
       ]);
     case "crash":
       throw new TypeError("not a ConnectError");
+    case "remember-signal":
+      signals.push(ctx.signal);
+      return create(ChatCompletionResponseSchema, { id: "remembered" });
     default:
       return { id: "an init shape, not a message" } as never;
   }
@@ -143,7 +146,7 @@ function handlers(): { connect: UniversalHandler; lean: UniversalHandler } {
 
 function unaryHandlers(): { connect: UniversalHandler; lean: UniversalHandler } {
   const connect = connectHandler(ChatService.method.createChatCompletion);
-  return { connect, lean: leanGrpcUnary(connect, scriptedUnary as never, options) };
+  return { connect, lean: leanUnary(connect, scriptedUnary as never, options) };
 }
 
 type Wire = "grpc" | "grpc+json" | "connect+proto" | "connect+json";
@@ -264,15 +267,77 @@ describe("the lean handlers answer byte for byte as Connect's own handlers", () 
     }
   }
 
-  test("unary Connect and JSON calls are left to Connect's handler", async () => {
-    const { connect, lean } = unaryHandlers();
-    for (const contentType of ["json", "proto", "connect+proto"]) {
-      const call = { wire: contentType as Wire, body: ["ok"] };
-      assert.deepEqual(
-        await answer(lean, call, false, "CreateChatCompletion"),
-        await answer(connect, call, false, "CreateChatCompletion"),
-      );
+  describe("unary Connect calls (POST)", () => {
+    const message = (model: string, json: boolean) => {
+      const m = create(ChatCompletionRequestSchema, { model });
+      return json
+        ? new TextEncoder().encode(toJsonString(ChatCompletionRequestSchema, m))
+        : toBinary(ChatCompletionRequestSchema, m);
+    };
+    const unaryCases: [string, (json: boolean) => { body: Uint8Array; headers?: Record<string, string> }][] = [
+      [
+        "an answer, with headers and trailers the implementation and an interceptor set",
+        (j) => ({ body: message("ok", j) }),
+      ],
+      ["an init shape returned instead of a message", (j) => ({ body: message("shape", j) })],
+      ["an error with its details", (j) => ({ body: message("fail-first", j) })],
+      ["an error that is not a ConnectError, as an internal error", (j) => ({ body: message("crash", j) })],
+      ["an empty body", () => ({ body: new Uint8Array(0) })],
+      ["a body that does not parse", () => ({ body: new Uint8Array([0xff, 0xff, 0xff]) })],
+      ["a body over the size limit", () => ({ body: new Uint8Array(70 * 1024) })],
+      [
+        "a body longer than its content-length",
+        (j) => ({ body: message("ok", j), headers: { "content-length": "2" } }),
+      ],
+      [
+        "a gzip-compressed request",
+        (j) => ({ body: gzipSync(message("ok", j)), headers: { "content-encoding": "gzip" } }),
+      ],
+      [
+        "a request compressed with an encoding the server does not accept",
+        (j) => ({ body: message("ok", j), headers: { "content-encoding": "snappy" } }),
+      ],
+      [
+        "a large answer to a caller that accepts gzip",
+        (j) => ({ body: message("big", j), headers: { "accept-encoding": "gzip" } }),
+      ],
+      ["a malformed timeout", (j) => ({ body: message("ok", j), headers: { "connect-timeout-ms": "soon" } })],
+      ["a request the request gate refuses", (j) => ({ body: message("ok", j), headers: { "x-refuse": "yes" } })],
+    ];
+    for (const wire of ["json", "proto"] as const) {
+      for (const [name, make] of unaryCases) {
+        test(`${wire}: ${name}`, async () => {
+          const { connect, lean } = unaryHandlers();
+          const call = { wire: wire as Wire, ...make(wire === "json") };
+          assert.deepEqual(
+            await answer(lean, call, false, "CreateChatCompletion"),
+            await answer(connect, call, false, "CreateChatCompletion"),
+          );
+        });
+      }
     }
+
+    test("the handler context is aborted once the call is over, with a reason that is not a fresh DOMException", async () => {
+      const { lean } = unaryHandlers();
+      signals.length = 0;
+      await answer(
+        lean,
+        { wire: "json" as Wire, body: message("remember-signal", true) },
+        false,
+        "CreateChatCompletion",
+      );
+      assert.equal(signals[0]?.aborted, true);
+      assert.ok(!(signals[0]?.reason instanceof DOMException), "no DOMException built per call");
+    });
+  });
+
+  test("unary gRPC-Web calls are left to Connect's handler", async () => {
+    const { connect, lean } = unaryHandlers();
+    const call = { wire: "grpc-web+proto" as Wire, body: ["ok"] };
+    assert.deepEqual(
+      await answer(lean, call, false, "CreateChatCompletion"),
+      await answer(connect, call, false, "CreateChatCompletion"),
+    );
   });
 
   test("in process: the messages and errors a client of Connect's own handler gets, without bytes", async () => {

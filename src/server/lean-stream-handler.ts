@@ -14,7 +14,14 @@
  * The gateway's own doors that already hold a request message (the REST door) call the same gate, interceptors and
  * implementation in memory with `callInProcess`: no envelopes, no serialization, no client pipeline per message.
  */
-import { create, type DescMessage, isMessage, type Message, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethodUnary,
+  isMessage,
+  type Message,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -48,6 +55,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import * as connectProtocol from "@connectrpc/connect/protocol-connect";
 import * as grpcProtocol from "@connectrpc/connect/protocol-grpc";
+import { isConnectUnaryPost, serveConnectUnary } from "./lean-connect-unary.ts";
 
 /** The implementation of one server-streaming method, as a service implementation holds it. */
 export type ServerStreamingImpl = (request: never, context: HandlerContext) => AsyncIterable<unknown>;
@@ -141,22 +149,28 @@ export function leanServerStreaming(
 }
 
 /**
- * Wraps Connect's handler of a unary method for gRPC callers: Connect serves a gRPC unary call through the same
- * pipeline of async generators as a stream (its Connect and JSON unary calls take a shorter path of their own, and
- * stay there), which made gRPC, what most internal callers speak, the slower way to make the same call.
+ * Wraps Connect's handler of a unary method. gRPC calls are served here: Connect serves a gRPC unary call through
+ * the same pipeline of async generators as a stream, which made gRPC, what most internal callers speak, the slower
+ * way to make the same call. Connect unary POSTs are served by `serveConnectUnary` (lean-connect-unary.ts), Connect's
+ * own steps without a DOMException per call. gRPC-Web and GET requests stay with Connect's handler.
  */
-export function leanGrpcUnary(
+export function leanUnary(
   fallback: UniversalHandler,
   impl: UnaryImpl,
   options: Partial<UniversalHandlerOptions>,
 ): UniversalHandler {
   if (fallback.method.methodKind !== "unary") {
-    throw new Error(`leanGrpcUnary: ${fallback.method.name} is not a unary method`);
+    throw new Error(`leanUnary: ${fallback.method.name} is not a unary method`);
   }
   const opt = validateUniversalHandlerOptions(options);
   const serialization = createMethodSerializationLookup(fallback.method, opt.binaryOptions, opt.jsonOptions, opt);
   const endStream = connectProtocol.createEndStreamSerialization(opt.jsonOptions);
-  return handlerOf({ fallback, impl, invoke: invokeUnary, protocols: [GRPC], opt, serialization, endStream });
+  const grpc = handlerOf({ fallback, impl, invoke: invokeUnary, protocols: [GRPC], opt, serialization, endStream });
+  const method = fallback.method as DescMethodUnary;
+  const connect = { method, impl, opt, serialization, callOver: CALL_OVER };
+  const handle = (req: UniversalServerRequest): Promise<UniversalServerResponse> =>
+    isConnectUnaryPost(req, opt) ? serveConnectUnary(connect, req) : grpc(req);
+  return Object.assign(handle, handlerFields(fallback));
 }
 
 /** The universal handler: the call's protocols served here, the rest by Connect's handler. */
@@ -166,14 +180,19 @@ function handlerOf(call: CallShape): UniversalHandler {
     const protocol = protocolOf(req, opt);
     return protocol && call.protocols.includes(protocol) ? serve(call, protocol, req) : fallback(req);
   };
-  return Object.assign(handle, {
+  return Object.assign(handle, handlerFields(fallback));
+}
+
+/** What a router and the Node adapter read of a handler besides calling it: Connect's handler's own. */
+function handlerFields(fallback: UniversalHandler) {
+  return {
     protocolNames: fallback.protocolNames,
     allowedMethods: fallback.allowedMethods,
     supportedContentType: fallback.supportedContentType,
     requestPath: fallback.requestPath,
     service: fallback.service,
     method: fallback.method,
-  });
+  };
 }
 
 interface CallShape {

@@ -25,7 +25,7 @@ import { openAiDoor } from "../openai/openai-door.ts";
 import { type buildPlayground, playgroundHandler } from "../playground/playground.ts";
 import { PEER_CERTIFICATE } from "./auth/auth-interceptor.ts";
 import { createHealthService, type HealthState } from "./health.ts";
-import { leanGrpcUnary, leanServerStreaming } from "./lean-stream-handler.ts";
+import { leanServerStreaming, leanUnary } from "./lean-stream-handler.ts";
 import type { NodeHandler } from "./listen.ts";
 import type { Metrics } from "./metrics.ts";
 import { nodeAdapter } from "./node-adapter.ts";
@@ -122,7 +122,7 @@ export function serveChat(
     options,
   );
   const unary = at(ChatService.method.createChatCompletion);
-  r.handlers[unary] = leanGrpcUnary(
+  r.handlers[unary] = leanUnary(
     r.handlers[unary] as (typeof r.handlers)[number],
     chat.createChatCompletion.bind(chat),
     options,
