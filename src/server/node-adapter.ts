@@ -3,9 +3,10 @@
  *
  * Connect's `universalResponseToNodeResponse` writes every message through a promise with an 'error' and a 'drain'
  * listener added and removed; for a streamed answer served by the lean streaming handler, whose request has been
- * read whole, each message is one `write()` here, and only a full socket buffer waits (for 'drain'). Everything else
- * — unary calls, gRPC-Web, a response that comes before its request was read (a refusal), every other service — is
- * written by Connect's own function, as `connectNodeAdapter` would.
+ * read whole, each message is one `write()` here, and only a full socket buffer waits (for 'drain'); a Connect
+ * unary answer served by lean-connect-unary.ts is one `end()`. Everything else — gRPC-Web, a response that comes
+ * before its request was read (a refusal), every other service — is written by Connect's own function, as
+ * `connectNodeAdapter` would.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
@@ -20,6 +21,7 @@ import {
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { leanUnaryBody } from "./lean-connect-unary.ts";
 import { isLeanResponse } from "./lean-stream-handler.ts";
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -44,11 +46,14 @@ export function nodeAdapter(opts: NodeAdapterOptions): (req: NodeRequest, res: N
     }
     const uReq = universalRequestFromNodeRequest(req as never, res as never, undefined, opts.contextValues(req));
     handler(uReq)
-      .then((uRes) =>
-        isLeanResponse(uRes) && req.complete
+      .then((uRes) => {
+        if (!req.complete) return universalResponseToNodeResponse(uRes, res as never);
+        const whole = leanUnaryBody(uRes);
+        if (whole) return writeWhole(uRes, whole, res);
+        return isLeanResponse(uRes)
           ? writeStream(uRes, res, uReq.signal)
-          : universalResponseToNodeResponse(uRes, res as never),
-      )
+          : universalResponseToNodeResponse(uRes, res as never);
+      })
       .catch((reason: unknown) => {
         if (ConnectError.from(reason).code === Code.Aborted) return;
         opts.logger.error(
@@ -57,6 +62,14 @@ export function nodeAdapter(opts: NodeAdapterOptions): (req: NodeRequest, res: N
         );
       });
   };
+}
+
+/** A unary answer whose request was read whole: its headers and its one body, at once. */
+function writeWhole(uRes: UniversalServerResponse, body: Uint8Array, res: NodeResponse): void {
+  // A caller that went away has nothing to be written to (and that is no failure of the handler).
+  if (res.destroyed) return;
+  (res as ServerResponse).writeHead(uRes.status, nodeHeaders(uRes.header));
+  res.end(body);
 }
 
 /** A streamed answer: headers once the first message is there, one write per message, trailers, end. */
@@ -114,7 +127,7 @@ export function drained(res: Drainable, signal: AbortSignal): Promise<void> {
 /** Web headers as Node's: a header sent several times (Set-Cookie) as an array. */
 function nodeHeaders(headers: UniversalServerResponse["header"]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  const web = new Headers(headers);
+  const web = headers instanceof Headers ? headers : new Headers(headers);
   web.forEach((value, name) => {
     out[name] = value;
   });

@@ -52,13 +52,15 @@ export function nodeBody(response: Response): Readable {
 }
 
 async function leanFetch(agent: Agent, input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
-  const url = typeof input === "string" ? new URL(input) : input instanceof URL ? input : new URL(input.url);
+  const { origin, path } = originAndPath(
+    typeof input === "string" ? input : input instanceof URL ? input.href : input.url,
+  );
   const headers: Record<string, string> = {};
   const given = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
   for (const [name, value] of given) headers[name] = value;
   const res = await agent.request({
-    origin: url.origin,
-    path: url.pathname + url.search,
+    origin,
+    path,
     method: (init.method ?? "GET") as "POST",
     headers,
     body: (init.body ?? null) as string | null,
@@ -69,7 +71,9 @@ async function leanFetch(agent: Agent, input: string | URL | Request, init: Requ
     if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
     else if (value !== undefined) responseHeaders.set(name, value);
   }
-  const response = new Response(res.statusCode === 204 ? null : lazyWebStream(res.body), {
+  // The client reads the body of an error answer itself; a success's body is read by the gateway (nodeBody), so it
+  // gets no web stream at all.
+  const response = new Response(res.statusCode < 300 ? null : lazyWebStream(res.body), {
     status: res.statusCode,
     headers: responseHeaders,
   });
@@ -81,6 +85,20 @@ async function leanFetch(agent: Agent, input: string | URL | Request, init: Requ
 }
 
 function ignore(): void {}
+
+/**
+ * The origin and the path of an absolute URL the client built (already normalised by it), without a URL parse per
+ * call; anything unusual is parsed.
+ */
+function originAndPath(href: string): { origin: string; path: string } {
+  const afterScheme = href.indexOf("://");
+  const slash = afterScheme < 0 ? -1 : href.indexOf("/", afterScheme + 3);
+  if (slash < 0 || href.includes("@") || href.includes("#")) {
+    const url = new URL(href);
+    return { origin: url.origin, path: url.pathname + url.search };
+  }
+  return { origin: href.slice(0, slash), path: href.slice(slash) };
+}
 
 /** A web stream over the Node body that touches it only when first read. */
 function lazyWebStream(body: Readable): ReadableStream<Uint8Array> {
