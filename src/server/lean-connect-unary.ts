@@ -49,13 +49,16 @@ export interface ConnectUnaryShape {
   callOver: unknown;
 }
 
+/** A POST whose body is still bytes to read (not JSON an adapter already parsed): what the lean handlers take. */
+export function isBytePost(req: UniversalServerRequest): boolean {
+  return req.method === "POST" && req.body instanceof Object && Symbol.asyncIterator in req.body;
+}
+
 /** Whether the request is a Connect unary call served here (the rest goes to Connect's handler). */
 export function isConnectUnaryPost(req: UniversalServerRequest, opt: ConnectUnaryShape["opt"]): boolean {
   return (
-    req.method === "POST" &&
+    isBytePost(req) &&
     !opt.requireConnectProtocolHeader &&
-    req.body instanceof Object &&
-    Symbol.asyncIterator in req.body &&
     contentTypeUnaryRegExp.test(req.header.get(headerContentType) ?? "")
   );
 }

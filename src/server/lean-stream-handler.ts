@@ -55,7 +55,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import * as connectProtocol from "@connectrpc/connect/protocol-connect";
 import * as grpcProtocol from "@connectrpc/connect/protocol-grpc";
-import { isConnectUnaryPost, serveConnectUnary } from "./lean-connect-unary.ts";
+import { isBytePost, isConnectUnaryPost, serveConnectUnary } from "./lean-connect-unary.ts";
 
 /** The implementation of one server-streaming method, as a service implementation holds it. */
 export type ServerStreamingImpl = (request: never, context: HandlerContext) => AsyncIterable<unknown>;
@@ -212,7 +212,7 @@ function protocolOf(
   req: UniversalServerRequest,
   opt: ReturnType<typeof validateUniversalHandlerOptions>,
 ): Protocol | undefined {
-  if (req.method !== "POST" || !(req.body instanceof Object) || !(Symbol.asyncIterator in req.body)) return undefined;
+  if (!isBytePost(req)) return undefined;
   const contentType = req.header.get("Content-Type") ?? "";
   if (GRPC.contentType.test(contentType)) return GRPC;
   if (CONNECT.contentType.test(contentType) && !opt.requireConnectProtocolHeader) return CONNECT;
@@ -572,7 +572,7 @@ function replayFirst(first: IteratorResult<Uint8Array>, body: ResponseBody): Asy
  */
 function copyHeaders(from: Headers, to: Headers): void {
   if (from === to) return;
-  // biome-ignore lint/complexity/noForEach: deleting inside forEach is the behaviour being matched
+  // Deleting inside forEach is the behaviour being matched.
   to.forEach((_, key) => {
     to.delete(key);
   });

@@ -66,8 +66,9 @@ export function nodeAdapter(opts: NodeAdapterOptions): (req: NodeRequest, res: N
 
 /** A unary answer whose request was read whole: its headers and its one body, at once. */
 function writeWhole(uRes: UniversalServerResponse, body: Uint8Array, res: NodeResponse): void {
-  // A caller that went away has nothing to be written to (and that is no failure of the handler).
-  if (res.destroyed) return;
+  // A caller that went away has nothing to be written to, and that is no failure of the handler. (An HTTP/2
+  // response has no `destroyed`; its writeHead() and end() do nothing once the stream is closed.)
+  if ((res as ServerResponse).destroyed) return;
   (res as ServerResponse).writeHead(uRes.status, nodeHeaders(uRes.header));
   res.end(body);
 }
