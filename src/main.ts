@@ -1,7 +1,7 @@
 /**
  * Process entry. Compiling the gateway's modules (stripping their types, then V8's parse and compile) is most of a
  * cold start, so Node's compile cache is turned on before any of them loads: once the cache holds them, starts read
- * both back from disk (spawn to listening about 0.95 → 0.70 s, see README's Performance section). The cache is
+ * both back from disk (about 0.25 s less from spawn to listening, see README's Performance section). The cache is
  * Node's own: `NODE_COMPILE_CACHE` names its folder (by default `node-compile-cache` in the OS temp folder, filled by
  * the first start) and `NODE_DISABLE_COMPILE_CACHE=1` turns it off; a folder that cannot be written only costs the
  * speed-up.
