@@ -9,7 +9,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatCompletionRequestSchema, ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { userRequest } from "../test/support/requests.ts";
-import { closedLoop, holdOpen, type UnaryResult } from "./load.ts";
+import { closedLoop, type HeldStreams, holdOpen, type UnaryResult } from "./load.ts";
 
 export async function grpcUnaryLoad(
   baseUrl: string,
@@ -34,7 +34,7 @@ export async function holdGrpcStreams(
   text: string,
   count: number,
   connections: number,
-): Promise<{ started: number; close(): Promise<void> }> {
+): Promise<HeldStreams> {
   const clients = Array.from({ length: connections }, () =>
     createClient(ChatService, createGrpcTransport({ baseUrl })),
   );

@@ -209,6 +209,14 @@ export async function streamLoad(
   };
 }
 
+/** Streams held open until close(): how many delivered their first item, and why the others did not. */
+export interface HeldStreams {
+  started: number;
+  /** Streams that failed before or after their first item, by error (its code and message), before close(). */
+  failures: Map<string, number>;
+  close(): Promise<void>;
+}
+
 /**
  * Opens `count` streams at once (`open` starts stream `index`) and keeps reading them until close(); resolves when
  * every stream has delivered its first item or failed.
@@ -216,9 +224,10 @@ export async function streamLoad(
 export async function holdOpen(
   count: number,
   open: (index: number, signal: AbortSignal) => AsyncIterable<unknown>,
-): Promise<{ started: number; close(): Promise<void> }> {
+): Promise<HeldStreams> {
   const controller = new AbortController();
   let started = 0;
+  const failures = new Map<string, number>();
   const firstItems: Promise<void>[] = [];
   const done: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
@@ -235,8 +244,13 @@ export async function holdOpen(
               markStarted();
             }
           }
-        } catch {
-          // aborted at the end, or refused
+          if (!controller.signal.aborted) throw new Error("ended before close");
+        } catch (error) {
+          if (!controller.signal.aborted) {
+            const { code, message } = error as { code?: unknown; message?: unknown };
+            const reason = `${code ?? ""} ${String(message ?? error).slice(0, 80)}`.trim();
+            failures.set(reason, (failures.get(reason) ?? 0) + 1);
+          }
         } finally {
           markStarted();
         }
@@ -246,6 +260,7 @@ export async function holdOpen(
   await Promise.race([Promise.all(firstItems), new Promise((r) => setTimeout(r, 60_000))]);
   return {
     started,
+    failures,
     close: async () => {
       controller.abort();
       await Promise.allSettled(done);
@@ -254,17 +269,24 @@ export async function holdOpen(
 }
 
 /** Opens `count` HTTP streams at once, one connection each, and keeps them open until close(). */
-export async function holdStreams(
-  target: HttpTarget,
-  count: number,
-): Promise<{ started: number; close(): Promise<void> }> {
+export async function holdStreams(target: HttpTarget, count: number): Promise<HeldStreams> {
   const { pool, path } = poolFor(target.url, count);
   const held = await holdOpen(count, async function* (_, signal) {
     const res = await pool.request({ path, method: "POST", headers: target.headers, body: target.body, signal });
-    yield* res.body;
+    if (res.statusCode !== 200) {
+      const error = new Error((await res.body.text()).slice(0, 80));
+      throw Object.assign(error, { code: `HTTP ${res.statusCode}` });
+    }
+    let last: Buffer = Buffer.alloc(0);
+    for await (const data of res.body) {
+      last = data as Buffer;
+      yield data;
+    }
+    // A held stream ends only when closed: an earlier end is the gateway's error (a Connect end-stream message).
+    if (!signal.aborted) throw new Error(`ended early: ${last.toString("utf8", Math.max(0, last.length - 120))}`);
   });
   return {
-    started: held.started,
+    ...held,
     close: async () => {
       await held.close();
       await pool.destroy();

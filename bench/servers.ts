@@ -119,8 +119,12 @@ export function startConnectFloor(mode: "canned" | "undici" | "openai", baseUrl:
   return start(["bench/connect-floor.ts", "0", mode, baseUrl], {}, /^listening (\d+)/);
 }
 
-export function startBareProxy(upstreamUrl: string, env: Record<string, string> = {}): Promise<Proc> {
-  return start(["bench/bare-proxy.ts", "0", upstreamUrl], env, /^listening (\d+)/);
+export function startBareProxy(
+  upstreamUrl: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<Proc> {
+  return start(["bench/bare-proxy.ts", "0", upstreamUrl], env, /^listening (\d+)/, undefined, nodeArgs);
 }
 
 export function startCeilingServer(): Promise<Proc> {

@@ -3,19 +3,27 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import { promisify } from "node:util";
 
-test("the benchmark runs end to end (smoke: a few seconds, every section, numbers present, no errors)", {
-  timeout: 180_000,
-}, async () => {
-  const root = new URL("..", import.meta.url).pathname;
-  const { stdout } = await promisify(execFile)(process.execPath, [`${root}bench/run.ts`, "--smoke"], {
+const root = new URL("..", import.meta.url).pathname;
+/** One smoke run of the benchmark, read by each test below. */
+let smokeRun: Promise<{ stdout: string }> | undefined;
+const smoke = () => {
+  smokeRun ??= promisify(execFile)(process.execPath, [`${root}bench/run.ts`, "--smoke"], {
     cwd: root,
     maxBuffer: 16 * 1024 * 1024,
   });
+  return smokeRun;
+};
+
+test("the benchmark runs end to end (smoke: a few seconds, every section, numbers present, no errors)", {
+  timeout: 180_000,
+}, async () => {
+  const { stdout } = await smoke();
   for (const section of [
     "## Load generator ceiling",
     "## Unary",
     "## Streaming",
     "## Paced streams",
+    "## Streams sustained",
     "## Memory",
     "## Cancellation",
     "## Targets",
@@ -30,4 +38,22 @@ test("the benchmark runs end to end (smoke: a few seconds, every section, number
     assert.ok(!cells.slice(3, 5).includes("—"), `measured: ${row}`);
   }
   assert.match(stdout, /gateway aborted its upstream request \d+ ms later/);
+});
+
+test("the memory section holds the bare proxy beside vertexchat, with the live heap per stream and a second round", {
+  timeout: 180_000,
+}, async () => {
+  const { stdout } = await smoke();
+  const memory = stdout.slice(stdout.indexOf("## Memory"));
+  for (const name of ["bare proxy, HTTP/1.1 callers", "vertexchat, Connect over HTTP/1.1", "vertexchat, gRPC"]) {
+    const row = memory.split("\n").find((line) => line.startsWith(`| ${name} |`));
+    assert.ok(row, `${name} missing:\n${memory}`);
+    const [, , open, , , resident, live, second, after] = row.split("|").map((c) => c.trim());
+    assert.match(open ?? "", /^(\d+) of \1$/, `every stream open, none failed: ${row}`);
+    assert.match(resident ?? "", /^-?\d/, `resident KiB per stream: ${row}`);
+    assert.ok(Number(live) > 0, `live heap per stream: ${row}`);
+    assert.match(second ?? "", /^-?[\d.]+ \/ -?[\d.]+$/, `round 2: ${row}`);
+    assert.match(after ?? "", /^[\d.]+ → [\d.]+$/, `live heap after each round: ${row}`);
+  }
+  assert.match(stdout, /memory at 50 streams, gRPC callers: flat across rounds/);
 });

@@ -1,0 +1,111 @@
+/**
+ * What a process holds per open stream: its resident memory while the streams stay open (what an operator's
+ * container limit sees), and its live heap after a full collection (what the streams themselves hold, without the
+ * garbage V8 has not collected yet), over rounds of opening and closing the same streams.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { probeFile } from "./heap-probe.ts";
+import type { HeldStreams } from "./load.ts";
+import { type Proc, root } from "./servers.ts";
+
+/** Node arguments that load the heap probe into a measured process. */
+export const HEAP_PROBE = ["--expose-gc", "--import", `${root}bench/heap-probe.ts`];
+
+export interface MemoryRound {
+  /** Streams that delivered their first bytes. */
+  started: number;
+  /** Streams that failed, by error. */
+  failures: Map<string, number>;
+  /** Resident bytes at each sample. */
+  samples: number[];
+  peak: number;
+  /** Live heap bytes with the streams open, after a full collection. */
+  live: number;
+  /** Live heap bytes once the streams have closed, after a full collection. */
+  liveAfter: number;
+}
+
+export interface MemoryResult {
+  /** Resident and live heap bytes before the first round. */
+  idle: number;
+  idleLive: number;
+  rounds: MemoryRound[];
+}
+
+/** Asks a process started with HEAP_PROBE for its live heap after a full collection. */
+export async function liveHeap(proc: Proc): Promise<number> {
+  const file = probeFile(proc.pid);
+  rmSync(file, { force: true });
+  process.kill(proc.pid, "SIGUSR2");
+  for (let waited = 0; waited < 60_000; waited += 50) {
+    await sleep(50);
+    if (!existsSync(file)) continue;
+    try {
+      return (JSON.parse(readFileSync(file, "utf8")) as { heapUsed: number }).heapUsed;
+    } catch {
+      // still being written
+    }
+  }
+  throw new Error(`process ${proc.pid} did not answer the heap probe (was it started with HEAP_PROBE?)`);
+}
+
+/**
+ * Opens the streams `rounds` times on the same process; each time samples its resident memory at `sampleAtS`
+ * seconds, then its live heap with the streams still open, then closes them and, once the process has closed their
+ * sockets, takes the live heap again.
+ */
+export async function holdInRounds(
+  proc: Proc,
+  hold: () => Promise<HeldStreams>,
+  sampleAtS: number[],
+  rounds: number,
+): Promise<MemoryResult> {
+  const idleLive = await liveHeap(proc);
+  const idleFiles = openFiles(proc);
+  await sleep(500);
+  const idle = proc.rss();
+  const results: MemoryRound[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const held = await hold();
+    const samples: number[] = [];
+    let waited = 0;
+    for (const at of sampleAtS) {
+      await sleep((at - waited) * 1000);
+      waited = at;
+      samples.push(proc.rss());
+    }
+    const live = await liveHeap(proc);
+    await held.close();
+    await settled(proc, idleFiles);
+    results.push({
+      started: held.started,
+      failures: held.failures,
+      samples,
+      peak: Math.max(...samples),
+      live,
+      liveAfter: await liveHeap(proc),
+    });
+  }
+  return { idle, idleLive, rounds: results };
+}
+
+const openFiles = (proc: Proc) => readdirSync(`/proc/${proc.pid}/fd`).length;
+
+/** Waits until the process has closed the streams' sockets (back to its idle open files, give or take), at most 20 s. */
+async function settled(proc: Proc, idleFiles: number): Promise<void> {
+  for (let waited = 0; waited < 20_000 && openFiles(proc) > idleFiles + 16; waited += 100) await sleep(100);
+  await sleep(500);
+}
+
+/** Resident KiB per stream of a round, above the idle process. */
+export const residentKib = (m: MemoryResult, round = 0) => {
+  const r = m.rounds[round];
+  return r ? (r.peak - m.idle) / Math.max(1, r.started) / 1024 : Number.NaN;
+};
+
+/** Live heap KiB per stream of a round, above the idle process. */
+export const liveKib = (m: MemoryResult, round = 0) => {
+  const r = m.rounds[round];
+  return r ? (r.live - m.idleLive) / Math.max(1, r.started) / 1024 : Number.NaN;
+};
