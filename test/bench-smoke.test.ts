@@ -57,3 +57,34 @@ test("the memory section holds the bare proxy beside vertexchat, with the live h
   }
   assert.match(stdout, /memory at 50 streams, gRPC callers: flat across rounds/);
 });
+
+test("streams sustained: a step that fails is tried once more and holds if the second try does; two failures stop", async () => {
+  const { sustainedStreams } = await import("../bench/paced-streams.ts");
+  const gaps: Record<number, number[]> = { 50: [30], 100: [55, 35], 200: [90, 45] };
+  const tried: number[] = [];
+  const result = await sustainedStreams([50, 100, 200, 400], 20, async (count) => {
+    tried.push(count);
+    const gapMax = gaps[count]?.shift() ?? 0;
+    return {
+      completed: count,
+      lost: 0,
+      ttftP50: 0,
+      ttftP99: 0,
+      gapP50: 0,
+      gapP99: 0,
+      gapMax,
+      chunksPerFrame: 1,
+      cpuPer1000Chunks: 0,
+    };
+  });
+  assert.equal(result.sustained, 100);
+  assert.deepEqual(tried, [50, 100, 100, 200, 200]);
+  assert.deepEqual(
+    result.steps.map((s) => [s.count, s.gapMax, s.held]),
+    [
+      [50, [30], true],
+      [100, [55, 35], true],
+      [200, [90, 45], false],
+    ],
+  );
+});
