@@ -1,8 +1,9 @@
 /**
- * `node bench/profile.ts unary|stream|paced|paced-grpc [seconds]`: drives vertexchat (a separate process started with
+ * `node bench/profile.ts unary|stream|paced|paced-grpc|paced-rest [seconds]`: drives vertexchat (a separate process started with
  * --cpu-prof) against the emulator and leaves a .cpuprofile in .cache/profiles, to find what the hot path spends
  * its time on. `paced`: 250 Connect HTTP/1.1 streams of 100 chunks 50 ms apart, as the benchmark's paced section;
- * `paced-grpc`: the same streams from gRPC callers over three HTTP/2 connections.
+ * `paced-grpc`: the same streams from gRPC callers over three HTTP/2 connections; `paced-rest`: the same streams
+ * through the OpenAI-compatible REST door (SSE over HTTP/1.1).
  */
 import { mkdirSync } from "node:fs";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
@@ -34,6 +35,23 @@ if (mode === "paced-grpc") {
   const grpc = rawGrpcStreams(gateway.origin, "paced [[emulate words=100 pacing_ms=50]]", 3);
   console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, grpc.open));
   grpc.close();
+} else if (mode === "paced-rest") {
+  const http = httpStreams(
+    {
+      name: "vertexchat OpenAI REST",
+      url: `${gateway.origin}/v1/chat/completions`,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "google/gemini-2.5-flash",
+        messages: [{ role: "user", content: "paced [[emulate words=100 pacing_ms=50]]" }],
+        stream: true,
+      }),
+      framing: "sse",
+    },
+    250,
+  );
+  console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, http.open));
+  await http.close();
 } else if (mode === "paced") {
   const http = httpStreams(stream("paced [[emulate words=100 pacing_ms=50]]"), 250);
   console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, http.open));
