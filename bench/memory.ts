@@ -109,3 +109,15 @@ export const liveKib = (m: MemoryResult, round = 0) => {
   const r = m.rounds[round];
   return r ? (r.live - m.idleLive) / Math.max(1, r.started) / 1024 : Number.NaN;
 };
+
+/**
+ * How much memory per stream grew across rounds: the larger of the resident growth from the second round to the last
+ * (the first round grows V8's heap to what the load needs; with two rounds, from the first to the second) and the
+ * live heap's growth from the first round to the last. About 1 when nothing accumulates.
+ */
+export function roundGrowth(m: MemoryResult): number {
+  const last = m.rounds.length - 1;
+  const resident = residentKib(m, last) / residentKib(m, Math.min(1, last - 1));
+  const live = liveKib(m, last) / liveKib(m, 0);
+  return Math.max(resident, live);
+}
