@@ -12,7 +12,12 @@ import { streamLoad, unaryLoad } from "./load.ts";
 import { httpStreams, pacedStreams, rawGrpcStreams } from "./paced-streams.ts";
 import { root, startEmulatorProcess, startGatewayProcess } from "./servers.ts";
 
+const MODES = ["unary", "stream", "paced", "paced-grpc", "paced-rest"];
 const mode = process.argv[2] ?? "unary";
+if (!MODES.includes(mode)) {
+  console.error(`bench/profile.ts: unknown mode "${mode}"; use one of ${MODES.join(", ")}`);
+  process.exit(2);
+}
 const ms = Number(process.argv[3] ?? 6) * 1000;
 const dir = `${root}.cache/profiles`;
 mkdirSync(dir, { recursive: true });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { promisify } from "node:util";
 
@@ -104,4 +105,28 @@ test("memory across rounds: the first round's growth of the heap is not counted;
   assert.ok(Math.abs(roundGrowth(memory([round(200, 36), round(230, 36), round(231, 36)])) - 231 / 230) < 1e-9);
   assert.equal(roundGrowth(memory([round(200, 36), round(230, 36), round(230, 72)])), 2);
   assert.equal(roundGrowth(memory([round(200, 36), round(230, 36)])), 230 / 200);
+});
+
+test("bench/profile.ts paced-rest profiles 250 paced streams through the REST door; an unknown mode is refused", {
+  timeout: 120_000,
+}, async () => {
+  const run = (mode: string) =>
+    promisify(execFile)(process.execPath, [`${root}bench/profile.ts`, mode], {
+      cwd: root,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  const dir = `${root}.cache/profiles`;
+  const before = new Set(existsSync(dir) ? readdirSync(dir) : []);
+  const { stdout } = await run("paced-rest");
+  assert.match(stdout, /completed: 250,/);
+  assert.match(stdout, /lost: 0,/);
+  const written = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile") && !before.has(f));
+  assert.equal(written.length, 1, `one new profile in ${dir}`);
+  for (const file of written) rmSync(`${dir}/${file}`);
+  const refused = (await run("paced-h3").then(
+    () => assert.fail("expected a non-zero exit"),
+    (e: unknown) => e,
+  )) as { code: number; stderr: string };
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /unknown mode "paced-h3"; use one of unary, stream, paced, paced-grpc, paced-rest/);
 });
