@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { probeFile } from "./heap-probe.ts";
 import type { HeldStreams } from "./load.ts";
 import { type Proc, root } from "./servers.ts";
+import { fmt } from "./stats.ts";
 
 /** Node arguments that load the heap probe into a measured process. */
 export const HEAP_PROBE = ["--expose-gc", "--import", `${root}bench/heap-probe.ts`];
@@ -120,4 +121,50 @@ export function roundGrowth(m: MemoryResult): number {
   const resident = residentKib(m, last) / residentKib(m, Math.min(1, last - 1));
   const live = liveKib(m, last) / liveKib(m, 0);
   return Math.max(resident, live);
+}
+
+/** One row of the memory section: a process to start, how to warm it, and how to open its streams. */
+export interface MemoryCase {
+  name: string;
+  count: number;
+  rounds: number;
+  start(): Promise<Proc>;
+  warm(proc: Proc): Promise<unknown>;
+  hold(proc: Proc, count: number): Promise<HeldStreams>;
+}
+
+/** Each case on a fresh process, one after the other. */
+export async function measureMemory(cases: MemoryCase[], sampleAtS: number[]): Promise<[MemoryCase, MemoryResult][]> {
+  const measured: [MemoryCase, MemoryResult][] = [];
+  for (const c of cases) {
+    const proc = await c.start();
+    try {
+      await c.warm(proc);
+      measured.push([c, await holdInRounds(proc, () => c.hold(proc, c.count), sampleAtS, c.rounds)]);
+    } finally {
+      await proc.stop();
+    }
+  }
+  return measured;
+}
+
+/** The section's table: a row per case, figures per round where there are several. */
+export function memoryTable(measured: [MemoryCase, MemoryResult][]): string[] {
+  const mib = (b: number) => fmt(b / 2 ** 20, 1);
+  const failed = (failures: Map<string, number>) =>
+    failures.size === 0 ? "" : ` (${[...failures].map(([reason, n]) => `${n}: ${reason}`).join("; ")})`;
+  const lines = [
+    "| process, callers | streams open | idle MiB (live heap) | resident MiB with the streams open | resident KiB per stream, by round | live heap KiB per stream, by round | live heap after closing, MiB, by round |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const [c, m] of measured) {
+    const [first] = m.rounds;
+    if (!first) continue;
+    const byRound = (kib: (m: MemoryResult, round: number) => number) =>
+      m.rounds.map((_, i) => fmt(kib(m, i), 1)).join(" → ");
+    lines.push(
+      `| ${c.name} | ${m.rounds.map((r) => `${r.started}${failed(r.failures)}`).join(", ")} of ${c.count} | ${mib(m.idle)} (${mib(m.idleLive)}) | ${first.samples.map(mib).join(" → ")} | ${byRound(residentKib)} | ${byRound(liveKib)} | ${m.rounds.map((r) => mib(r.liveAfter)).join(" → ")} |`,
+    );
+  }
+  return lines;
 }

@@ -18,16 +18,16 @@ import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { coldStart } from "./cold-start.ts";
 import { grpcUnaryLoad, holdGrpcStreams, rawGrpcUnaryLoad } from "./grpc-load.ts";
+import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
 import {
-  type HeldStreams,
-  type HttpTarget,
-  holdStreams,
-  stalledReaders,
-  streamLoad,
-  type UnaryResult,
-  unaryLoad,
-} from "./load.ts";
-import { HEAP_PROBE, holdInRounds, liveKib, type MemoryResult, residentKib, roundGrowth } from "./memory.ts";
+  HEAP_PROBE,
+  type MemoryCase,
+  type MemoryResult,
+  measureMemory,
+  memoryTable,
+  residentKib,
+  roundGrowth,
+} from "./memory.ts";
 import {
   connectionsTo,
   httpStreams,
@@ -550,14 +550,6 @@ try {
       body: connectEnvelope(userRequestJson(text)),
       framing: "connect",
     });
-    interface MemoryCase {
-      name: string;
-      count: number;
-      rounds: number;
-      start(): Promise<Proc>;
-      warm(proc: Proc): Promise<unknown>;
-      hold(proc: Proc, count: number): Promise<HeldStreams>;
-    }
     const proxyCase = (name: string, count: number, rounds: number, upstream: Proc, env = {}): MemoryCase => ({
       name,
       count,
@@ -632,19 +624,7 @@ try {
           ]
         : []),
     ];
-    const measured: [MemoryCase, MemoryResult][] = [];
-    for (const c of cases) {
-      const proc = await c.start();
-      try {
-        await c.warm(proc);
-        measured.push([
-          c,
-          await holdInRounds(proc, () => c.hold(proc, c.count), smoke ? [1] : [1, 3, 6, 10], c.rounds),
-        ]);
-      } finally {
-        await proc.stop();
-      }
-    }
+    const measured = await measureMemory(cases, smoke ? [1] : [1, 3, 6, 10]);
     const result = (name: string, count: number) => measured.find(([c]) => c.name === name && c.count === count)?.[1];
     const plain = result("vertexchat, Connect over HTTP/1.1", memoryStreams);
     holding = plain?.rounds[0]?.peak ?? Number.NaN;
@@ -657,28 +637,13 @@ try {
         if (m) scale.memory.set(`${callers}@${count}`, m);
       }
     }
-    const mib = (b: number) => fmt(b / 2 ** 20, 1);
     say("## Memory");
     say();
     say(
       `Concurrent streams held open on a slow upstream (one chunk per 200 ms at ${memoryStreams} streams, one per ${(200 * big) / memoryStreams} ms at ${big}: the same ${fmt((memoryStreams * 1000) / 200, 0)} chunks a second, so that the larger rows measure memory rather than a saturated core; the emulator over HTTP/1.1 unless the row says TLS, where it offers h2 as Google's front end does), each process fresh. Resident memory is sampled after ${smoke ? "1 s" : "1, 3, 6 and 10 s"}; the live heap is taken after a full collection (\`bench/heap-probe.ts\`, loaded with \`--expose-gc\`), with the streams open and again once they have closed. Per stream: the peak above the idle process, divided by the streams open. Rows at ${memoryStreams} streams open them ${smoke ? "twice" : "three times"} on the same process (rounds →), to show whether memory stays flat across rounds once V8 has grown its heap in the first. HTTP/1.1 callers use a connection per stream, gRPC callers one HTTP/2 connection per 100 streams.`,
     );
     say();
-    say(
-      "| process, callers | streams open | idle MiB (live heap) | resident MiB with the streams open | resident KiB per stream, by round | live heap KiB per stream, by round | live heap after closing, MiB, by round |",
-    );
-    say("|---|---|---|---|---|---|---|");
-    const failed = (failures: Map<string, number>) =>
-      failures.size === 0 ? "" : ` (${[...failures].map(([reason, n]) => `${n}: ${reason}`).join("; ")})`;
-    for (const [c, m] of measured) {
-      const [first] = m.rounds;
-      if (!first) continue;
-      const byRound = (kib: (m: MemoryResult, round: number) => number) =>
-        m.rounds.map((_, i) => fmt(kib(m, i), 1)).join(" → ");
-      say(
-        `| ${c.name} | ${m.rounds.map((r) => `${r.started}${failed(r.failures)}`).join(", ")} of ${c.count} | ${mib(m.idle)} (${mib(m.idleLive)}) | ${first.samples.map(mib).join(" → ")} | ${byRound(residentKib)} | ${byRound(liveKib)} | ${m.rounds.map((r) => mib(r.liveAfter)).join(" → ")} |`,
-      );
-    }
+    for (const line of memoryTable(measured)) say(line);
     say();
     // Stalled readers: an upstream that writes as fast as it can, callers that stop reading. The emulator runs in
     // this process here so that its own progress (chunks written) can be followed.
