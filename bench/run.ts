@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: what vertexchat adds, measured side by side in one run on this machine, against the same local
  * emulator upstream: direct calls, the thinnest Node proxy, vertexchat (Connect JSON and gRPC), and Portkey's
- * open-source gateway; unary at several concurrencies, streaming, memory with 1,000 open streams and slow readers,
- * the load generator's own ceiling, and how fast a cancelled call's upstream request is aborted. Medians over
- * rounds; writes bench/RESULTS.md. `--smoke` runs a few seconds of everything but Portkey (the test suite does);
- * `--only stream` (or any of ceiling, unary, floors, stream, paced, memory, cancel) runs some sections and prints
- * them; `--paced 250,1000,4000` chooses the paced-stream counts (default 250,1000).
+ * open-source gateway; unary at several concurrencies, streaming, paced streams, streams sustained, memory with
+ * 1,000 and 4,000 open streams beside the bare proxy, slow readers, cold start, the load generator's own ceiling,
+ * and how fast a cancelled call's upstream request is aborted. Medians over rounds; writes bench/RESULTS.md.
+ * `--smoke` runs a few seconds of everything but Portkey (the test suite does); `--only stream` (or any of ceiling,
+ * unary, floors, stream, paced, sustained, memory, cold, cancel) runs some sections and prints them;
+ * `--paced 250,1000,4000` chooses the paced-stream counts (default 250,1000).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -75,6 +76,8 @@ const say = (line = "") => {
 };
 
 const MODEL = "google/gemini-2.5-flash";
+/** Where the emulator answers chat completions for the benchmark's project. */
+const CHAT_PATH = "/v1/projects/bench/locations/global/endpoints/openapi/chat/completions";
 /** V8 settings for a gateway in a 256 MiB container: a smaller young generation and an old-space limit. */
 const CAPPED_HEAP = ["--max-semi-space-size=8", "--max-old-space-size=128"];
 const openaiBody = (text: string, stream: boolean) =>
@@ -98,7 +101,7 @@ async function pacedOverTls(
   const ca = makeCa("bench-upstream-ca");
   const tlsEmulator = await started(startEmulatorProcess(0, issue(ca, "127.0.0.1")));
   const upstreamPort = Number(new URL(tlsEmulator.origin).port);
-  const url = `${tlsEmulator.origin}/v1/projects/bench/locations/global/endpoints/openapi/chat/completions`;
+  const url = `${tlsEmulator.origin}${CHAT_PATH}`;
   const tlsProxy = await started(startBareProxy(url, { NODE_EXTRA_CA_CERTS: ca.certFile }));
   const tlsGateway = await started(
     startGatewayProcess(tlsEmulator.origin, metadata.host, { VERTEXCHAT_UPSTREAM_CA: ca.certFile }),
@@ -176,7 +179,7 @@ const started = async (p: Promise<Proc>) => {
 
 try {
   const emulator = await started(startEmulatorProcess(0));
-  const chatUrl = `${emulator.origin}/v1/projects/bench/locations/global/endpoints/openapi/chat/completions`;
+  const chatUrl = `${emulator.origin}${CHAT_PATH}`;
   const baseUrl = chatUrl.replace(/\/chat\/completions$/, "");
   const gateway = await started(startGatewayProcess(emulator.origin, metadata.host));
   const proxy = await started(startBareProxy(chatUrl));
@@ -529,7 +532,6 @@ try {
   }
   // 4. Memory.
   if (sections.has("memory")) {
-    const chatPath = "/v1/projects/bench/locations/global/endpoints/openapi/chat/completions";
     const slowEmulator = await started(startEmulatorProcess(200));
     const ca = makeCa("bench-memory-ca");
     const slowTlsEmulator = smoke ? undefined : await started(startEmulatorProcess(200, issue(ca, "127.0.0.1")));
@@ -554,7 +556,7 @@ try {
       name,
       count,
       rounds,
-      start: () => startBareProxy(`${upstream.origin}${chatPath}`, env, HEAP_PROBE),
+      start: () => startBareProxy(`${upstream.origin}${CHAT_PATH}`, env, HEAP_PROBE),
       warm: (proxy) => unaryLoad({ ...proxyHttp(proxy, "warm"), body: openaiBody("warm", false) }, 4, 500),
       hold: (proxy, n) => holdStreams(proxyHttp(proxy, slowText(n)), n),
     });
