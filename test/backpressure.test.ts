@@ -54,3 +54,38 @@ test("a caller that stops reading holds the upstream back instead of the gateway
     session.destroy();
   }
 });
+
+test("a caller that cancels while it is not reading ends the call: the upstream request is aborted", async () => {
+  // On HTTP/2 a stream reset while the gateway's writes wait for the caller emits neither 'drain' nor 'close'
+  // on the server's stream (Node keeps the unsent bytes until the session ends); the call must end anyway.
+  const session = http2.connect(stack.gateway.url);
+  session.on("error", () => undefined);
+  try {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/vertexchat.v1.ChatService/StreamChatCompletion",
+      "content-type": "application/connect+json",
+    });
+    stream.on("error", () => undefined);
+    const firstBytes = new Promise<void>((resolve) =>
+      stream.once("data", () => {
+        stream.pause();
+        resolve();
+      }),
+    );
+    stream.end(connectEnvelope(userRequestJson("[[emulate words=300000]]")));
+    await firstBytes;
+    const upstream = stack.emulator.requests.at(-1);
+    let previous = -1;
+    for (let i = 0; i < 50 && written() !== previous; i++) {
+      previous = written();
+      await sleep(200);
+    }
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    for (let i = 0; i < 100 && upstream?.closedAt === undefined; i++) await sleep(100);
+    assert.ok(upstream?.closedAt !== undefined, "the upstream request was still open 10 s after the caller cancelled");
+    assert.equal(upstream?.aborted, true);
+  } finally {
+    session.destroy();
+  }
+});

@@ -13,6 +13,7 @@ import {
 } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { drained } from "../server/drained.ts";
 import { VERTEX_CHAT_PATH } from "../wire/vertex-urls.ts";
 import { SHARED_REQUEST_TYPE_HEADER, type WireRequest } from "../wire/vertex-wire.ts";
 import { type Directives, parseDirectives } from "./directives.ts";
@@ -234,7 +235,7 @@ async function streamChunks(
     }
     if (pacingMs > 0 && sent > 0) await sleep(pacingMs);
     entry.chunksSent++;
-    if (!res.write(`data: ${JSON.stringify(chunk)}\n\n`)) await once(res, "drain");
+    if (!res.write(`data: ${JSON.stringify(chunk)}\n\n`)) await drained(res);
   }
   res.end(d.noDone ? "" : "data: [DONE]\n\n");
 }

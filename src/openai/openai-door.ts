@@ -18,7 +18,7 @@ import type { ChatCompletionStreamResponse, ServedBy } from "../../gen/vertexcha
 import { gatewayError } from "../rpc/error-catalogue.ts";
 import { violationsToConnectError } from "../rpc/error-mapping.ts";
 import { DOOR } from "../rpc/rpc-info.ts";
-import { drained } from "../server/node-adapter.ts";
+import { drained } from "../server/drained.ts";
 import { logDoorRefusal, type RpcObserver } from "../server/observe-interceptor.ts";
 import type { InProcessChat } from "./in-process-client.ts";
 import { RestShapeError } from "./json-reader.ts";

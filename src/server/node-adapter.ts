@@ -21,6 +21,7 @@ import {
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { drained } from "./drained.ts";
 import { leanUnaryBody } from "./lean-connect-unary.ts";
 import { isLeanResponse } from "./lean-stream-handler.ts";
 
@@ -100,29 +101,6 @@ async function writeStream(uRes: UniversalServerResponse, res: NodeResponse, sig
   } finally {
     await it.return?.().catch(() => undefined);
   }
-}
-
-/** What waiting for 'drain' uses of an HTTP/1.1 or HTTP/2 response. */
-interface Drainable {
-  readonly destroyed: boolean;
-  once(event: "close" | "drain", listener: () => void): unknown;
-  off(event: "close" | "drain", listener: () => void): unknown;
-}
-
-/** Resolves once `res` can take more, or once the call is over (the caller gone: the next write fails fast). */
-export function drained(res: Drainable, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    res.once("drain", done);
-    res.once("close", done);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Web headers as Node's: a header sent several times (Set-Cookie) as an array. */
