@@ -1,18 +1,19 @@
 /**
- * `node bench/profile.ts unary|stream|paced|paced-grpc|paced-rest [seconds]`: drives vertexchat (a separate process started with
+ * `node bench/profile.ts unary|unary-grpc|stream|paced|paced-grpc|paced-rest [seconds]`: drives vertexchat (a separate process started with
  * --cpu-prof) against the emulator and leaves a .cpuprofile in .cache/profiles, to find what the hot path spends
- * its time on. `paced`: 250 Connect HTTP/1.1 streams of 100 chunks 50 ms apart, as the benchmark's paced section;
+ * its time on. `unary-grpc`: the unary calls of `unary` from gRPC callers (the raw HTTP/2 caller). `paced`: 250 Connect HTTP/1.1 streams of 100 chunks 50 ms apart, as the benchmark's paced section;
  * `paced-grpc`: the same streams from gRPC callers over three HTTP/2 connections; `paced-rest`: the same streams
  * through the OpenAI-compatible REST door (SSE over HTTP/1.1).
  */
 import { mkdirSync } from "node:fs";
 import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
+import { rawGrpcUnaryLoad } from "./grpc-load.ts";
 import { streamLoad, unaryLoad } from "./load.ts";
 import { httpStreams, pacedStreams, rawGrpcStreams } from "./paced-streams.ts";
 import { root, startEmulatorProcess, startGatewayProcess } from "./servers.ts";
 
-const MODES = ["unary", "stream", "paced", "paced-grpc", "paced-rest"];
+const MODES = ["unary", "unary-grpc", "stream", "paced", "paced-grpc", "paced-rest"];
 const mode = process.argv[2] ?? "unary";
 if (!MODES.includes(mode)) {
   console.error(`bench/profile.ts: unknown mode "${mode}"; use one of ${MODES.join(", ")}`);
@@ -26,7 +27,7 @@ const emulator = await startEmulatorProcess(0);
 const gateway = await startGatewayProcess(emulator.origin, metadata.host, {
   NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
 });
-const text = mode === "unary" ? "profile me" : "[[emulate words=50]]";
+const text = mode.startsWith("unary") ? "profile me" : "[[emulate words=50]]";
 const target = (method: string, contentType: string, body: string | Buffer) => ({
   name: "vertexchat",
   url: `${gateway.origin}/vertexchat.v1.ChatService/${method}`,
@@ -57,6 +58,8 @@ if (mode === "paced-grpc") {
   );
   console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, http.open));
   await http.close();
+} else if (mode === "unary-grpc") {
+  console.log(await rawGrpcUnaryLoad(gateway.origin, text, 16, ms));
 } else if (mode === "paced") {
   const http = httpStreams(stream("paced [[emulate words=100 pacing_ms=50]]"), 250);
   console.log(await pacedStreams({ count: 250, rampMs: 2000, chunks: 100, pid: gateway.pid }, http.open));

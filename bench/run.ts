@@ -31,6 +31,7 @@ import {
 } from "./memory.ts";
 import {
   connectionsTo,
+  cpuSeconds,
   httpStreams,
   type PacedResult,
   pacedStreams,
@@ -170,6 +171,10 @@ async function pacedOverTls(
   say();
   return results;
 }
+const FLOOR_OPENAI = "Connect + openai client to the emulator";
+const FLOOR_GRPC_CANNED = "Connect, canned answer, gRPC caller (HTTP/2)";
+const FLOOR_GRPC_OPENAI = "Connect + openai client to the emulator, gRPC caller (HTTP/2)";
+const VERTEXCHAT_GRPC_RAW = "vertexchat gRPC (raw HTTP/2 caller)";
 const procs: Proc[] = [];
 const started = async (p: Promise<Proc>) => {
   const proc = await p;
@@ -246,6 +251,12 @@ try {
     memory: new Map<string, MemoryResult>(),
     floor: Number.NaN,
     vertexchatAtFloor: Number.NaN,
+    /** gRPC (raw HTTP/2 caller) against Connect JSON requests/s, through vertexchat and on the openai floor. */
+    grpcVsConnect: Number.NaN,
+    grpcVsConnectFloor: Number.NaN,
+    /** The same, as server CPU per request (lower is cheaper). */
+    grpcCpuVsConnect: Number.NaN,
+    grpcCpuVsConnectFloor: Number.NaN,
     firstAnswerMs: [] as number[],
     firstUnaryMs: [] as number[],
     tenthUnaryMs: [] as number[],
@@ -316,43 +327,90 @@ try {
       await started(startConnectFloor("undici", baseUrl)),
       await started(startConnectFloor("openai", baseUrl)),
     ];
-    const steps: HttpTarget[] = [
-      ...unaryTargets("floors").filter((t) => t.name === "bare proxy" || t.name === "vertexchat"),
+    // The same floors over HTTP/2 for gRPC callers: what gRPC against Connect costs on a server with nothing of
+    // vertexchat's own, beside what it costs through vertexchat.
+    const grpcFloors = [
+      await started(startConnectFloor("canned", baseUrl, "h2c")),
+      await started(startConnectFloor("openai", baseUrl, "h2c")),
+    ];
+    const connectStep = (target: HttpTarget, pid: number) => ({
+      name: target.name,
+      pid,
+      run: () => unaryLoad(target, 64, durationMs),
+    });
+    const grpcStep = (name: string, proc: Proc | undefined) => ({
+      name,
+      pid: proc?.pid ?? 0,
+      run: () => rawGrpcUnaryLoad(proc?.origin ?? "", "floors", 64, durationMs),
+    });
+    const steps = [
+      ...unaryTargets("floors")
+        .filter((t) => t.name === "bare proxy" || t.name === "vertexchat")
+        .map((t) => connectStep(t, t.name === "bare proxy" ? proxy.pid : gateway.pid)),
       ...[
         "Connect, canned answer",
         "Connect + undici request() to the emulator",
         "Connect + openai client to the emulator",
-      ].map((name, i) => ({
-        name,
-        url: `${floors[i]?.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
-        headers: { "content-type": "application/json" },
-        body: userRequestJson("floors"),
-        framing: "connect" as const,
-      })),
+      ].map((name, i) =>
+        connectStep(
+          {
+            name,
+            url: `${floors[i]?.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
+            headers: { "content-type": "application/json" },
+            body: userRequestJson("floors"),
+            framing: "connect" as const,
+          },
+          floors[i]?.pid ?? 0,
+        ),
+      ),
+      grpcStep(FLOOR_GRPC_CANNED, grpcFloors[0]),
+      grpcStep(FLOOR_GRPC_OPENAI, grpcFloors[1]),
+      grpcStep(VERTEXCHAT_GRPC_RAW, gateway),
     ];
     const results = new Map<string, UnaryResult[]>();
+    /** Each step's server CPU per request, in µs (from /proc): what the path costs, whatever the caller can drive. */
+    const cpuPerRequest = new Map<string, number[]>();
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < steps.length; i++) {
-        const target = steps[(i + r) % steps.length] as HttpTarget;
-        results.set(target.name, [...(results.get(target.name) ?? []), await unaryLoad(target, 64, durationMs)]);
+        const step = steps[(i + r) % steps.length] as (typeof steps)[number];
+        const cpuBefore = cpuSeconds(step.pid);
+        const result = await step.run();
+        // The load's 300 ms warm-up is unrecorded but spends CPU: count its requests at the recorded rate.
+        const requests = result.rps * ((durationMs + 300) / 1000);
+        cpuPerRequest.set(step.name, [
+          ...(cpuPerRequest.get(step.name) ?? []),
+          ((cpuSeconds(step.pid) - cpuBefore) / requests) * 1e6,
+        ]);
+        results.set(step.name, [...(results.get(step.name) ?? []), result]);
       }
     }
-    const proxyRps = median((results.get("bare proxy") ?? []).map((x) => x.rps));
-    scale.floor = median((results.get("Connect + openai client to the emulator") ?? []).map((x) => x.rps));
-    scale.vertexchatAtFloor = median((results.get("vertexchat") ?? []).map((x) => x.rps));
+    const rps = (name: string) => median((results.get(name) ?? []).map((x) => x.rps));
+    const cpu = (name: string) => median(cpuPerRequest.get(name) ?? []);
+    const proxyRps = rps("bare proxy");
+    scale.floor = rps(FLOOR_OPENAI);
+    scale.vertexchatAtFloor = rps("vertexchat");
+    scale.grpcVsConnect = rps(VERTEXCHAT_GRPC_RAW) / rps("vertexchat");
+    scale.grpcVsConnectFloor = rps(FLOOR_GRPC_OPENAI) / rps(FLOOR_OPENAI);
+    scale.grpcCpuVsConnect = cpu(VERTEXCHAT_GRPC_RAW) / cpu("vertexchat");
+    scale.grpcCpuVsConnectFloor = cpu(FLOOR_GRPC_OPENAI) / cpu(FLOOR_OPENAI);
     say("## Where the unary time goes (concurrency 64)");
     say();
     say(
-      "The same request on a Connect server for the same contract with nothing of vertexchat's own (no interceptors, validation, translation, logs or metrics; `bench/connect-floor.ts`), adding one part at a time. A Node HTTP server answering at once: see the generator ceiling above.",
+      "The same request on a Connect server for the same contract with nothing of vertexchat's own (no interceptors, validation, translation, logs or metrics; `bench/connect-floor.ts`), adding one part at a time; Connect JSON callers over HTTP/1.1, and gRPC callers (the raw HTTP/2 caller) on the same server over HTTP/2. A Node HTTP server answering at once: see the generator ceiling above.",
     );
     say();
-    say("| path | requests/s | p50 ms | vs proxy rps |");
-    say("|---|---|---|---|");
+    say("| path | requests/s | p50 ms | vs proxy rps | server CPU per request µs |");
+    say("|---|---|---|---|---|");
     for (const step of steps) {
       const runs = results.get(step.name) ?? [];
-      const rps = median(runs.map((x) => x.rps));
-      say(`| ${step.name} | ${fmt(rps, 0)} | ${fmt(median(runs.map((x) => x.p50)), 3)} | ${fmt(rps / proxyRps, 2)} |`);
+      say(
+        `| ${step.name} | ${fmt(rps(step.name), 0)} | ${fmt(median(runs.map((x) => x.p50)), 3)} | ${fmt(rps(step.name) / proxyRps, 2)} | ${fmt(cpu(step.name), 0)} |`,
+      );
     }
+    say();
+    say(
+      `gRPC against Connect JSON, same section: requests/s ${fmt(scale.grpcVsConnectFloor, 2)}× on the Connect + openai client floor and ${fmt(scale.grpcVsConnect, 2)}× through vertexchat; server CPU per request ${fmt(scale.grpcCpuVsConnectFloor, 2)}× on the floor and ${fmt(scale.grpcCpuVsConnect, 2)}× through vertexchat.`,
+    );
     say();
   }
   // 3. Streaming.
@@ -827,6 +885,19 @@ try {
   }
   const grpcUnary = u(`vertexchat gRPC, raw h2 caller@${c64}`)?.rps ?? Number.NaN;
   row(`unary c=${c64}: gRPC (raw h2 caller) ≥ Connect`, grpcUnary / vc64, grpcUnary / vc64 >= 1, "×");
+  const grpcAgainstFloor = scale.grpcVsConnect / scale.grpcVsConnectFloor;
+  row(
+    "unary c=64, floors section: gRPC/Connect requests/s through vertexchat ≥ the same on the openai floor",
+    grpcAgainstFloor,
+    grpcAgainstFloor >= 1,
+    "×",
+  );
+  row(
+    "unary c=64, floors section: gateway CPU per request, gRPC ≤ Connect",
+    scale.grpcCpuVsConnect,
+    scale.grpcCpuVsConnect <= 1,
+    "×",
+  );
   const atFloor = scale.vertexchatAtFloor / scale.floor;
   row("unary c=64: ≥ 0.9× the Connect + openai client floor", atFloor, atFloor >= 0.9, "×");
   const firstAnswer = Math.max(...scale.firstAnswerMs);

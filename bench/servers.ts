@@ -115,8 +115,12 @@ export function startGatewayProcess(
 }
 
 /** A Connect server for the same contract with nothing of vertexchat's own (bench/connect-floor.ts). */
-export function startConnectFloor(mode: "canned" | "undici" | "openai", baseUrl: string): Promise<Proc> {
-  return start(["bench/connect-floor.ts", "0", mode, baseUrl], {}, /^listening (\d+)/);
+export function startConnectFloor(
+  mode: "canned" | "undici" | "openai",
+  baseUrl: string,
+  transport: "h1" | "h2c" = "h1",
+): Promise<Proc> {
+  return start(["bench/connect-floor.ts", "0", mode, baseUrl, transport], {}, /^listening (\d+)/);
 }
 
 export function startBareProxy(
