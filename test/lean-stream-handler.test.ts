@@ -153,24 +153,38 @@ type Wire = "grpc" | "grpc+json" | "connect+proto" | "connect+json";
 
 interface Call {
   wire: Wire;
-  /** Request messages' models (each one envelope), or raw body bytes. */
-  body: string[] | Uint8Array;
+  /**
+   * Request messages' models (each one envelope), raw body bytes, or bytes made with the request message of a
+   * model in the call's wire format.
+   */
+  body: string[] | Uint8Array | ((message: (model: string) => Uint8Array) => Uint8Array);
   headers?: Record<string, string>;
   gzipRequest?: boolean;
+  /** The body arrives in pieces of this many bytes (one network read each), not all at once. */
+  pieces?: number;
 }
 
 function requestBody(call: Call): Uint8Array {
   if (call.body instanceof Uint8Array) return call.body;
   const json = call.wire.endsWith("json");
+  const message = (model: string) => {
+    const m = create(ChatCompletionRequestSchema, { model });
+    return json
+      ? new TextEncoder().encode(toJsonString(ChatCompletionRequestSchema, m))
+      : toBinary(ChatCompletionRequestSchema, m);
+  };
+  if (typeof call.body === "function") return call.body(message);
   const frames = call.body.map((model) => {
-    const message = create(ChatCompletionRequestSchema, { model });
-    let data: Uint8Array = json
-      ? new TextEncoder().encode(toJsonString(ChatCompletionRequestSchema, message))
-      : toBinary(ChatCompletionRequestSchema, message);
+    let data = message(model);
     if (call.gzipRequest) data = gzipSync(data);
     return encodeEnvelope(call.gzipRequest ? 1 : 0, data);
   });
   return Buffer.concat(frames);
+}
+
+function* inPieces(bytes: Uint8Array, size: number | undefined): Generator<Uint8Array> {
+  if (!size) return yield bytes;
+  for (let at = 0; at < bytes.byteLength; at += size) yield bytes.subarray(at, at + size);
 }
 
 /** One call's whole answer: status, headers, body bytes, trailers. */
@@ -186,7 +200,7 @@ async function answer(handler: UniversalHandler, call: Call, stopAfterFirst = fa
     url: `http://localhost/vertexchat.v1.ChatService/${method}`,
     header: headers,
     body: (async function* () {
-      yield bytes;
+      yield* inPieces(bytes, call.pieces);
     })(),
     signal: abort.signal,
     contextValues: createContextValues(),
@@ -223,6 +237,29 @@ describe("the lean handlers answer byte for byte as Connect's own handlers", () 
     ["a request body that is not an envelope", { body: new Uint8Array([0, 0, 0, 0, 9, 1]) }],
     ["a request message that does not parse", { body: encodeEnvelope(0, new Uint8Array([0xff, 0xff, 0xff])) }],
     ["a request over the size limit", { body: encodeEnvelope(0, new Uint8Array(70 * 1024)) }],
+    ["a request arriving one byte at a time", { body: ["ok"], pieces: 1 }],
+    ["two request messages arriving in pieces of 7 bytes", { body: ["ok", "ok"], pieces: 7 }],
+    ["a request cut off inside its message", { body: (m) => encodeEnvelope(0, m("ok")).subarray(0, 8) }],
+    ["a request cut off inside its envelope header", { body: new Uint8Array([0, 0, 0]) }],
+    [
+      "a message, then in the same read an envelope header over the size limit",
+      { body: (m) => Buffer.concat([encodeEnvelope(0, m("ok")), new Uint8Array([0, 0, 1, 24, 0])]) },
+    ],
+    [
+      "a message, then an end-stream envelope",
+      { body: (m) => Buffer.concat([encodeEnvelope(0, m("ok")), encodeEnvelope(2, new TextEncoder().encode("{}"))]) },
+    ],
+    [
+      "a compressed envelope in a request that names no encoding",
+      { body: (m) => encodeEnvelope(1, gzipSync(m("ok"))) },
+    ],
+    [
+      "a compressed request over the size limit once decompressed",
+      {
+        body: () => encodeEnvelope(1, gzipSync(new Uint8Array(70 * 1024))),
+        headers: { "grpc-encoding": "gzip", "connect-content-encoding": "gzip" },
+      },
+    ],
     ["a gzip-compressed request", { body: ["ok"], gzipRequest: true }],
     [
       "a request compressed with an encoding the server does not accept",

@@ -41,11 +41,6 @@ import {
   createMethodSerializationLookup,
   encodeEnvelope,
   envelopeCompress,
-  pipe,
-  transformDecompressEnvelope,
-  transformParseEnvelope,
-  transformPrepend,
-  transformSplitEnvelope,
   type UniversalHandler,
   type UniversalHandlerOptions,
   type UniversalServerRequest,
@@ -56,6 +51,7 @@ import {
 import * as connectProtocol from "@connectrpc/connect/protocol-connect";
 import * as grpcProtocol from "@connectrpc/connect/protocol-grpc";
 import { isBytePost, isConnectUnaryPost, serveConnectUnary } from "./lean-connect-unary.ts";
+import { requestMessages } from "./request-messages.ts";
 
 /** The implementation of one server-streaming method, as a service implementation holds it. */
 export type ServerStreamingImpl = (request: never, context: HandlerContext) => AsyncIterable<unknown>;
@@ -251,20 +247,17 @@ async function serve(
     protocol.acceptEncodingHeader,
   );
   if (compression.response) context.responseHeader.set(protocol.encodingHeader, compression.response.name);
-  // The request side is Connect's own transforms: they run once per call, not per message.
-  const input = pipe(
-    req.body as AsyncIterable<Uint8Array>,
-    transformPrepend<Uint8Array>(() => {
+  // The request side is Connect's rules and errors, read in one step (request-messages.ts).
+  const input = requestMessages(req.body as AsyncIterable<Uint8Array>, {
+    check() {
       if (compression.error) throw compression.error;
       if (timeout.error) throw timeout.error;
-      return undefined;
-    }),
-    transformSplitEnvelope(opt.readMaxBytes),
-    transformDecompressEnvelope(compression.request, opt.readMaxBytes),
-    protocol.endStreamFlag === undefined
-      ? transformParseEnvelope<Message>(call.serialization.getI(binary))
-      : transformParseEnvelope<Message>(call.serialization.getI(binary), protocol.endStreamFlag),
-  );
+    },
+    readMaxBytes: opt.readMaxBytes,
+    compression: compression.request,
+    parse: (data) => call.serialization.getI(binary).parse(data),
+    ...(protocol.endStreamFlag === undefined ? {} : { endStreamFlag: protocol.endStreamFlag }),
+  });
   // The request gate runs before the body is read, so a request it refuses is never read or parsed.
   let start = () => call.invoke(call, context, input);
   if (opt.requestGate) {
