@@ -128,5 +128,8 @@ test("bench/profile.ts paced-rest profiles 250 paced streams through the REST do
     (e: unknown) => e,
   )) as { code: number; stderr: string };
   assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /unknown mode "paced-h3"; use one of unary, unary-grpc, stream, paced, paced-grpc, paced-rest/);
+  assert.match(
+    refused.stderr,
+    /unknown mode "paced-h3"; use one of unary, unary-grpc, stream, paced, paced-grpc, paced-rest/,
+  );
 });
