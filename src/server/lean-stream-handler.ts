@@ -6,9 +6,10 @@
  * message: at a few chunks per second per stream across thousands of streams, that pipeline was a third of the
  * gateway's CPU per chunk. This handler does the same steps for each message in one `next()`.
  *
- * Everything else is Connect's: content types, timeouts, compression negotiation, reading and parsing the request
- * (its own transforms, run once per call), the request gate, the interceptors, the handler context, and how an
- * error becomes gRPC trailers or a Connect end-stream message. gRPC-Web and anything this handler does not take
+ * The request is read the same way, in one async generator with Connect's rules and errors (request-messages.ts).
+ * Everything else is Connect's: content types, timeouts, compression negotiation and decompression, parsing, the
+ * request gate, the interceptors, the handler context, and how an error becomes gRPC trailers or a Connect
+ * end-stream message. gRPC-Web and anything this handler does not take
  * (another content type, a method other than POST, Connect's protocol-version requirement) go to Connect's handler.
  *
  * The gateway's own doors that already hold a request message (the REST door) call the same gate, interceptors and
