@@ -5,7 +5,7 @@
  * decompress, parse), each a promise hop per element on top of the body's own; for the one message of a unary or
  * server-streaming call that was a measurable part of a gRPC call's CPU. This is the same sequence in one async
  * generator, with Connect's own rules and errors: the checks run when the first message is asked for (not before),
- * a chunk's complete envelopes are split (and sizes checked) before the first of them is handed on, an envelope
+ * a read's complete envelopes are split (and sizes checked) before the first of them is handed on, an envelope
  * longer than readMaxBytes is refused by its header, compressed envelopes go through Connect's envelopeDecompress,
  * an end-stream envelope is skipped, and bytes left at the end are an incomplete envelope.
  * `test/lean-stream-handler.test.ts` holds the answers to Connect's handler's, byte for byte.
@@ -30,12 +30,9 @@ export interface RequestReading<T> {
 
 export async function* requestMessages<T>(body: AsyncIterable<Uint8Array>, how: RequestReading<T>): AsyncGenerator<T> {
   how.check();
-  let pending: Uint8Array | undefined;
+  const splitter = new EnvelopeSplitter(how.readMaxBytes);
   for await (const chunk of body) {
-    const bytes = pending ? concat(pending, chunk) : chunk;
-    const { envelopes, rest } = splitEnvelopes(bytes, how.readMaxBytes);
-    pending = rest;
-    for (let env of envelopes) {
+    for (let env of splitter.push(chunk)) {
       if ((env.flags & compressedFlag) === compressedFlag) {
         env = await envelopeDecompress(env, how.compression, how.readMaxBytes);
       }
@@ -43,35 +40,86 @@ export async function* requestMessages<T>(body: AsyncIterable<Uint8Array>, how: 
       yield how.parse(env.data);
     }
   }
-  if (pending) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  if (splitter.buffered > 0) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
 }
 
-/** The complete envelopes at the start of `bytes` (each payload a copy) and the bytes after them, if any. */
-function splitEnvelopes(
-  bytes: Uint8Array,
-  readMaxBytes: number,
-): { envelopes: Envelope[]; rest: Uint8Array | undefined } {
-  const envelopes: Envelope[] = [];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let offset = 0;
-  while (bytes.byteLength - offset >= 5) {
-    const length = view.getUint32(offset + 1);
-    if (length > readMaxBytes) {
-      throw new ConnectError(
-        `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
-        Code.ResourceExhausted,
-      );
-    }
-    if (bytes.byteLength - offset - 5 < length) break;
-    envelopes.push({ flags: view.getUint8(offset), data: bytes.slice(offset + 5, offset + 5 + length) });
-    offset += 5 + length;
+/**
+ * Envelopes from a body's bytes as they arrive. The bytes of an unfinished envelope are kept as the chunks they came
+ * in and copied once, when the envelope is complete, so a large message cut into many small reads costs its size,
+ * not its size times the number of reads.
+ */
+export class EnvelopeSplitter {
+  readonly #readMaxBytes: number;
+  #chunks: Uint8Array[] = [];
+  /** Bytes of the first chunk already taken. */
+  #offset = 0;
+  #buffered = 0;
+
+  constructor(readMaxBytes: number) {
+    this.#readMaxBytes = readMaxBytes;
   }
-  return { envelopes, rest: offset < bytes.byteLength ? bytes.subarray(offset) : undefined };
-}
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.byteLength + b.byteLength);
-  joined.set(a);
-  joined.set(b, a.byteLength);
-  return joined;
+  /** Bytes received and not yet part of a complete envelope. */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  /** The envelopes `chunk` completes, each payload a copy; throws for an envelope longer than readMaxBytes. */
+  push(chunk: Uint8Array): Envelope[] {
+    if (chunk.byteLength > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.byteLength;
+    }
+    const envelopes: Envelope[] = [];
+    while (this.#buffered >= 5) {
+      const header = this.#peek(5);
+      const length = new DataView(header.buffer, header.byteOffset, 5).getUint32(1);
+      if (length > this.#readMaxBytes) {
+        throw new ConnectError(
+          `message size ${length} is larger than configured readMaxBytes ${this.#readMaxBytes}`,
+          Code.ResourceExhausted,
+        );
+      }
+      if (this.#buffered < 5 + length) break;
+      const bytes = this.#take(5 + length);
+      envelopes.push({ flags: bytes[0] as number, data: bytes.subarray(5) });
+    }
+    return envelopes;
+  }
+
+  /** The next `n` buffered bytes, not taken. */
+  #peek(n: number): Uint8Array {
+    const first = this.#chunks[0] as Uint8Array;
+    if (first.byteLength - this.#offset >= n) return first.subarray(this.#offset, this.#offset + n);
+    return this.#copy(n, false);
+  }
+
+  /** The next `n` buffered bytes, taken, in a buffer of their own. */
+  #take(n: number): Uint8Array {
+    return this.#copy(n, true);
+  }
+
+  #copy(n: number, take: boolean): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    let index = 0;
+    let offset = this.#offset;
+    while (filled < n) {
+      const chunk = this.#chunks[index] as Uint8Array;
+      const part = Math.min(n - filled, chunk.byteLength - offset);
+      out.set(chunk.subarray(offset, offset + part), filled);
+      filled += part;
+      offset += part;
+      if (offset === chunk.byteLength) {
+        index++;
+        offset = 0;
+      }
+    }
+    if (take) {
+      this.#chunks = index === 0 ? this.#chunks : this.#chunks.slice(index);
+      this.#offset = offset;
+      this.#buffered -= n;
+    }
+    return out;
+  }
 }
