@@ -42,27 +42,36 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
     );
   }
 
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  // The signal handlers come first: the gateway logs that it listens before startGateway() returns, and a SIGTERM
+  // in between (a deploy stopping a replica that just started) would otherwise end the process at once, with no
+  // drain and no compile cache written. A signal during start-up stops the gateway once it has started.
+  let stopping: NodeJS.Signals | undefined;
+  let started: Awaited<ReturnType<typeof startGateway>> | undefined;
+  const stop = (gateway: NonNullable<typeof started>, signal: NodeJS.Signals) => {
+    logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down: health NOT_SERVING, new calls refused");
+    void (async () => {
+      const finished = await gateway.shutdown(config.shutdownGraceMs);
+      for (const close of closers) await close();
+      logger.info({ all_calls_finished: finished }, "stopped");
+      process.exit(0);
+    })();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      // A second signal while still starting (a start-up that hangs): stop at once.
+      if (stopping && !started) process.exit(1);
+      if (stopping) return;
+      stopping = signal;
+      if (started) stop(started, signal);
+    });
+  }
+
   try {
-    gateway = await startGateway(config, deps);
+    started = await startGateway(config, deps);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`vertexchat: configuration error: ${err.message}`);
     process.exit(2);
   }
-
-  let stopping = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down: health NOT_SERVING, new calls refused");
-      void (async () => {
-        const finished = await gateway.shutdown(config.shutdownGraceMs);
-        for (const close of closers) await close();
-        logger.info({ all_calls_finished: finished }, "stopped");
-        process.exit(0);
-      })();
-    });
-  }
+  if (stopping) stop(started, stopping);
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import type { Socket } from "node:net";
+import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -65,6 +67,36 @@ describe("graceful shutdown on SIGTERM, end to end", () => {
     assert.ok(Date.now() - started < 5000, "ended by the grace period, not by the end of the answer");
     const [code] = await exited;
     assert.equal(code, 0);
+  });
+});
+
+describe("a SIGTERM while the gateway starts", () => {
+  test("is kept until the gateway has started, then stops it cleanly (exit 0), not killed mid-start", async () => {
+    // The embedded emulator's warning is logged before the gateway starts (and before it says it listens): the
+    // signal lands in the window where a process with no handler yet would die of it.
+    const child = spawn(process.execPath, [new URL("../src/main.ts", import.meta.url).pathname], {
+      env: { PATH: process.env.PATH ?? "", VERTEXCHAT_LISTEN: "127.0.0.1:0", VERTEXCHAT_ADMIN_LISTEN: "127.0.0.1:0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const logs: string[] = [];
+    let signalled = false;
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on("line", (line) => {
+        logs.push(line);
+        if (!signalled && line.includes("SERVING SYNTHETIC ANSWERS")) {
+          signalled = true;
+          child.kill("SIGTERM");
+        }
+      });
+    }
+    const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+    assert.ok(signalled, `the emulator's warning never came:\n${logs.join("\n")}`);
+    assert.equal(signal, null, "the process died of the signal instead of handling it");
+    assert.equal(code, 0);
+    // The log lines' own times (the listening line and the others are not always written in order).
+    const at = (text: string) => (JSON.parse(logs.find((l) => l.includes(text)) ?? "{}") as { time?: number }).time;
+    const [listening, stopped] = [at("vertexchat listening"), at('"msg":"stopped"')];
+    assert.ok(listening !== undefined && stopped !== undefined && listening <= stopped, logs.join("\n"));
   });
 });
 
