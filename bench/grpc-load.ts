@@ -9,7 +9,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatCompletionRequestSchema, ChatService } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { userRequest } from "../test/support/requests.ts";
-import { closedLoop, type HeldStreams, holdOpen, type UnaryResult } from "./load.ts";
+import { closedLoop, type HeldStreams, holdOpen, LOAD_WARMUP_MS, type UnaryResult } from "./load.ts";
 
 export async function grpcUnaryLoad(
   baseUrl: string,
@@ -19,7 +19,7 @@ export async function grpcUnaryLoad(
 ): Promise<UnaryResult> {
   const client = createClient(ChatService, createGrpcTransport({ baseUrl }));
   const request = userRequest(text);
-  return closedLoop(concurrency, durationMs, 300, async () => {
+  return closedLoop(concurrency, durationMs, LOAD_WARMUP_MS, async () => {
     await client.createChatCompletion(request);
     return true;
   });
@@ -76,7 +76,7 @@ export async function rawGrpcUnaryLoad(
       stream.end(frame);
     });
   try {
-    return await closedLoop(concurrency, durationMs, 300, call);
+    return await closedLoop(concurrency, durationMs, LOAD_WARMUP_MS, call);
   } finally {
     session.close();
   }

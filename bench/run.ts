@@ -19,7 +19,15 @@ import { startMetadataServer } from "../test/support/metadata-server.ts";
 import { connectEnvelope, userRequestJson } from "../test/support/requests.ts";
 import { coldStart } from "./cold-start.ts";
 import { grpcUnaryLoad, holdGrpcStreams, rawGrpcUnaryLoad } from "./grpc-load.ts";
-import { type HttpTarget, holdStreams, stalledReaders, streamLoad, type UnaryResult, unaryLoad } from "./load.ts";
+import {
+  type HttpTarget,
+  holdStreams,
+  LOAD_WARMUP_MS,
+  stalledReaders,
+  streamLoad,
+  type UnaryResult,
+  unaryLoad,
+} from "./load.ts";
 import {
   HEAP_PROBE,
   type MemoryCase,
@@ -375,8 +383,8 @@ try {
         const step = steps[(i + r) % steps.length] as (typeof steps)[number];
         const cpuBefore = cpuSeconds(step.pid);
         const result = await step.run();
-        // The load's 300 ms warm-up is unrecorded but spends CPU: count its requests at the recorded rate.
-        const requests = result.rps * ((durationMs + 300) / 1000);
+        // The load's warm-up is unrecorded but spends CPU: count its requests at the recorded rate.
+        const requests = result.rps * ((durationMs + LOAD_WARMUP_MS) / 1000);
         cpuPerRequest.set(step.name, [
           ...(cpuPerRequest.get(step.name) ?? []),
           ((cpuSeconds(step.pid) - cpuBefore) / requests) * 1e6,
