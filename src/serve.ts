@@ -30,21 +30,9 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
   const deps: GatewayDeps = { logger };
   const closers: (() => Promise<void>)[] = [];
 
-  if (wantsEmulator(config)) {
-    const emulator = await startEmulator({ pacingMs: config.emulatorPacingMs });
-    closers.push(emulator.close);
-    deps.emulator = { origin: emulator.origin, token: "emulator-token" };
-    logger.warn(
-      { emulator: emulator.origin },
-      "SERVING SYNTHETIC ANSWERS from the built-in Vertex emulator, not from Google. To use real Vertex AI, set " +
-        "GOOGLE_CLOUD_PROJECT (and GOOGLE_CLOUD_LOCATION) and provide Application Default Credentials " +
-        "(gcloud auth application-default login, or GOOGLE_APPLICATION_CREDENTIALS).",
-    );
-  }
-
-  // The signal handlers come first: the gateway logs that it listens before startGateway() returns, and a SIGTERM
-  // in between (a deploy stopping a replica that just started) would otherwise end the process at once, with no
-  // drain and no compile cache written. A signal during start-up stops the gateway once it has started.
+  // The signal handlers come before anything is started or logged: a SIGTERM that finds none (a deploy stopping a
+  // replica that has just started, even one that has said it listens) ends the process at once, with no drain and
+  // no compile cache written. A signal during start-up stops the gateway once it has started.
   let stopping: NodeJS.Signals | undefined;
   let started: Awaited<ReturnType<typeof startGateway>> | undefined;
   const stop = (gateway: NonNullable<typeof started>, signal: NodeJS.Signals) => {
@@ -64,6 +52,18 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv): Promise<voi
       stopping = signal;
       if (started) stop(started, signal);
     });
+  }
+
+  if (wantsEmulator(config)) {
+    const emulator = await startEmulator({ pacingMs: config.emulatorPacingMs });
+    closers.push(emulator.close);
+    deps.emulator = { origin: emulator.origin, token: "emulator-token" };
+    logger.warn(
+      { emulator: emulator.origin },
+      "SERVING SYNTHETIC ANSWERS from the built-in Vertex emulator, not from Google. To use real Vertex AI, set " +
+        "GOOGLE_CLOUD_PROJECT (and GOOGLE_CLOUD_LOCATION) and provide Application Default Credentials " +
+        "(gcloud auth application-default login, or GOOGLE_APPLICATION_CREDENTIALS).",
+    );
   }
 
   try {

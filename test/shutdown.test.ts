@@ -70,33 +70,46 @@ describe("graceful shutdown on SIGTERM, end to end", () => {
   });
 });
 
-describe("a SIGTERM while the gateway starts", () => {
-  test("is kept until the gateway has started, then stops it cleanly (exit 0), not killed mid-start", async () => {
-    // The embedded emulator's warning is logged before the gateway starts (and before it says it listens): the
-    // signal lands in the window where a process with no handler yet would die of it.
-    const child = spawn(process.execPath, [new URL("../src/main.ts", import.meta.url).pathname], {
-      env: { PATH: process.env.PATH ?? "", VERTEXCHAT_LISTEN: "127.0.0.1:0", VERTEXCHAT_ADMIN_LISTEN: "127.0.0.1:0" },
-      stdio: ["ignore", "pipe", "pipe"],
+/**
+ * A gateway process that is sent `signals` as soon as the embedded emulator's warning is logged: before the gateway
+ * starts (and before it says it listens), the window where a process with no handler yet would die of them.
+ */
+async function signalledWhileStarting(signals: NodeJS.Signals[]) {
+  const child = spawn(process.execPath, [new URL("../src/main.ts", import.meta.url).pathname], {
+    env: { PATH: process.env.PATH ?? "", VERTEXCHAT_LISTEN: "127.0.0.1:0", VERTEXCHAT_ADMIN_LISTEN: "127.0.0.1:0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: string[] = [];
+  let signalled = false;
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      logs.push(line);
+      if (!signalled && line.includes("SERVING SYNTHETIC ANSWERS")) {
+        signalled = true;
+        for (const signal of signals) child.kill(signal);
+      }
     });
-    const logs: string[] = [];
-    let signalled = false;
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on("line", (line) => {
-        logs.push(line);
-        if (!signalled && line.includes("SERVING SYNTHETIC ANSWERS")) {
-          signalled = true;
-          child.kill("SIGTERM");
-        }
-      });
-    }
-    const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
-    assert.ok(signalled, `the emulator's warning never came:\n${logs.join("\n")}`);
-    assert.equal(signal, null, "the process died of the signal instead of handling it");
+  }
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  assert.ok(signalled, `the emulator's warning never came:\n${logs.join("\n")}`);
+  assert.equal(signal, null, "the process died of the signal instead of handling it");
+  // The log lines' own times (the listening line and the others are not always written in order).
+  const at = (text: string) => (JSON.parse(logs.find((l) => l.includes(text)) ?? "{}") as { time?: number }).time;
+  return { code, logs, listening: at("vertexchat listening"), stopped: at('"msg":"stopped"') };
+}
+
+describe("a signal while the gateway starts", () => {
+  test("is kept until the gateway has started, then stops it cleanly (exit 0), not killed mid-start", async () => {
+    const { code, logs, listening, stopped } = await signalledWhileStarting(["SIGTERM"]);
     assert.equal(code, 0);
-    // The log lines' own times (the listening line and the others are not always written in order).
-    const at = (text: string) => (JSON.parse(logs.find((l) => l.includes(text)) ?? "{}") as { time?: number }).time;
-    const [listening, stopped] = [at("vertexchat listening"), at('"msg":"stopped"')];
     assert.ok(listening !== undefined && stopped !== undefined && listening <= stopped, logs.join("\n"));
+  });
+
+  test("a second one (a start-up that hangs) stops the process at once, exit 1, without serving", async () => {
+    // Two different signals, so that the kernel cannot merge them into one.
+    const { code, logs, listening } = await signalledWhileStarting(["SIGTERM", "SIGINT"]);
+    assert.equal(code, 1);
+    assert.equal(listening, undefined, logs.join("\n"));
   });
 });
 
