@@ -252,7 +252,7 @@ export const SETTINGS = {
     env: "VERTEXCHAT_WARM_UP",
     flag: "--warm-up",
     default: "on",
-    doc: "Before listening, send one unary and one streaming call through the gateway's own code against a canned loopback upstream (nothing reaches a configured upstream, nothing is logged or counted), so that the first caller does not pay for compiling the request path: `on` or `off`.",
+    doc: "Before listening, send one unary and one streaming call through the gateway's own code against a canned loopback upstream (no call reaches a configured upstream, nothing is logged or counted), so that the first caller does not pay for compiling the request path; and open a connection to each HTTPS upstream (its first location; a `GET /` without credentials, its answer ignored, waiting at most 1 s), so that the first call does not wait for the TCP and TLS handshakes: `on` or `off`.",
     parse: oneOf("on", "off"),
   }),
   playground: setting({

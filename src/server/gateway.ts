@@ -123,6 +123,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     await warmUp(validator).catch((err: unknown) =>
       logger.warn({ err }, "the start-up warm-up failed; the first calls will be slower, nothing else changes"),
     );
+    await connectAhead(upstreamHttp, clients.baseUrls, logger);
   }
   const listener: Listener = await bindOrExplain(
     "VERTEXCHAT_LISTEN",
@@ -172,6 +173,30 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       await shutdown(0);
     },
   };
+}
+
+/** How long start-up waits for the connections it opens ahead to the upstreams. */
+const CONNECT_AHEAD_TIMEOUT_MS = 1000;
+
+/**
+ * A connection to each HTTPS upstream (its first location) before listening, so that the first call does not wait
+ * for the TCP and TLS handshakes (round trips to Google's front end, tens of milliseconds from a region). Plain
+ * HTTP upstreams (the emulator, a model server beside the gateway) would save only a TCP connect, and get nothing
+ * they did not ask for. An upstream that cannot be reached is logged and changes nothing else: its calls open
+ * their connection as they would have.
+ */
+async function connectAhead(http: UpstreamHttp, baseUrls: Map<string, string[]>, logger: Logger): Promise<void> {
+  const origins = [...baseUrls.values()].flatMap((urls) => {
+    const url = urls[0] ? new URL(urls[0]) : undefined;
+    return url?.protocol === "https:" ? [url.origin] : [];
+  });
+  const failed = await http.connectAhead(origins, CONNECT_AHEAD_TIMEOUT_MS);
+  if (failed.length > 0) {
+    logger.warn(
+      { upstreams: failed },
+      "could not open a connection to an upstream at start-up; its first call will open one (nothing else changes)",
+    );
+  }
 }
 
 /**

@@ -36,6 +36,28 @@ export class UpstreamHttp {
     });
   }
 
+  /**
+   * Opens a connection to each origin before the first call needs one: a `GET /` without credentials, whose answer
+   * is ignored, leaves the connection (an HTTP/2 session, or a kept-alive HTTP/1.1 socket) in the pool. Resolves
+   * once each has answered or failed, or `timeoutMs` has passed, with the origins that could not be reached.
+   */
+  async connectAhead(origins: Iterable<string>, timeoutMs: number): Promise<{ origin: string; error: string }[]> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const failed: { origin: string; error: string }[] = [];
+    await Promise.all(
+      [...new Set(origins)].map(async (origin) => {
+        try {
+          // Not HEAD: undici closes an HTTP/1.1 connection after a HEAD request.
+          const res = await this.#agent.request({ origin, path: "/", method: "GET", signal });
+          await res.body.dump();
+        } catch (err) {
+          failed.push({ origin, error: err instanceof Error ? err.message : String(err) });
+        }
+      }),
+    );
+    return failed;
+  }
+
   /** Closes every pooled connection; requests still open are aborted (call it once no call is running). */
   close(): Promise<void> {
     return this.#agent.destroy();
