@@ -9,7 +9,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import { ChatCompletionRequestSchema } from "../gen/vertexchat/v1/chat_service_pb.ts";
 import { userRequest } from "../test/support/requests.ts";
 import { type HttpTarget, poolFor, StreamFollower } from "./load.ts";
-import { percentile } from "./stats.ts";
+import { median, percentile } from "./stats.ts";
 
 export interface PacedResult {
   completed: number;
@@ -23,6 +23,22 @@ export interface PacedResult {
   chunksPerFrame: number;
   /** CPU seconds the measured process spent per 1,000 chunks delivered. */
   cpuPer1000Chunks: number;
+}
+
+/** Each figure's median over rounds of the same path (lost and completed too), for ratios that a noisy round does not decide. */
+export function medianResult(rounds: PacedResult[]): PacedResult {
+  const of = (key: keyof PacedResult) => median(rounds.map((r) => r[key]));
+  return {
+    completed: of("completed"),
+    lost: of("lost"),
+    ttftP50: of("ttftP50"),
+    ttftP99: of("ttftP99"),
+    gapP50: of("gapP50"),
+    gapP99: of("gapP99"),
+    gapMax: of("gapMax"),
+    chunksPerFrame: of("chunksPerFrame"),
+    cpuPer1000Chunks: of("cpuPer1000Chunks"),
+  };
 }
 
 export interface PacedPlan {

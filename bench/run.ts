@@ -41,6 +41,7 @@ import {
   connectionsTo,
   cpuSeconds,
   httpStreams,
+  medianResult,
   type PacedResult,
   pacedStreams,
   rawGrpcStreams,
@@ -179,6 +180,8 @@ async function pacedOverTls(
   say();
   return results;
 }
+/** Rounds of the first paced count (the targets' N), each path in turn per round. */
+const PACED_ROUNDS_FIRST_COUNT = 3;
 const FLOOR_OPENAI = "Connect + openai client to the emulator";
 const FLOOR_GRPC_CANNED = "Connect, canned answer, gRPC caller (HTTP/2)";
 const FLOOR_GRPC_OPENAI = "Connect + openai client to the emulator, gRPC caller (HTTP/2)";
@@ -487,17 +490,16 @@ try {
     );
     say();
     say(
-      "Each path first serves up to 50 unreported streams (warm-up). CPU is the measured process's own (user + system from /proc) per 1,000 chunks delivered; TTFT is to the first byte read; gaps are between reads of one stream (the pacing, plus what the path adds); HTTP/1.1 callers use a connection per stream, gRPC callers one HTTP/2 connection per 100 streams; every caller reads bytes and counts frames without decoding them (a generated gRPC client decoding thousands of messages a second on the same cores delayed the reads it measured).",
+      `Each path first serves up to 50 unreported streams (warm-up). CPU is the measured process's own (user + system from /proc) per 1,000 chunks delivered; TTFT is to the first byte read; gaps are between reads of one stream (the pacing, plus what the path adds); HTTP/1.1 callers use a connection per stream, gRPC callers one HTTP/2 connection per 100 streams; every caller reads bytes and counts frames without decoding them (a generated gRPC client decoding thousands of messages a second on the same cores delayed the reads it measured). At ${counts[0]} streams the paths take turns for ${PACED_ROUNDS_FIRST_COUNT} rounds, so that a noisy spell of the machine falls on one round of one path, not on a path's only figure: the targets read each figure's median over the rounds (the rows marked "median"), and "vs proxy CPU" compares a round with the proxy's in the same round.`,
     );
     say();
     say(
-      "| streams | path | completed | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms | gap max ms | chunks per frame | CPU s per 1,000 chunks | vs proxy CPU | lost |",
+      "| streams | round | path | completed | TTFT p50 ms | TTFT p99 ms | gap p50 ms | gap p99 ms | gap max ms | chunks per frame | CPU s per 1,000 chunks | vs proxy CPU | lost |",
     );
-    say("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    say("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (const count of counts) {
       const text = `paced ${count} [[emulate words=${chunks} pacing_ms=${pacing}]]`;
       const plan = (pid: number) => ({ count, rampMs, chunks, pid });
-      const results = new Map<string, PacedResult>();
       // The OpenAI-compatible REST door speaks the proxy's own wire (SSE over HTTP/1.1): the same bytes, side by side.
       const restDoor: HttpTarget = {
         name: "vertexchat OpenAI REST (HTTP/1.1)",
@@ -506,25 +508,38 @@ try {
         body: openaiBody(text, true),
         framing: "sse",
       };
-      for (const target of [...streamTargets(text), restDoor]) {
-        if (target.name === "direct" || target.name === "portkey") continue;
-        const http = httpStreams(target, count);
-        const pid = target.name === "bare proxy" ? proxy.pid : gateway.pid;
-        await pacedStreams({ ...plan(pid), count: Math.min(count, 50) }, http.open); // warm-up, not reported
-        const name = target.name === "vertexchat" ? "vertexchat Connect (HTTP/1.1)" : target.name;
-        results.set(name, await pacedStreams(plan(pid), http.open));
-        await http.close();
-      }
-      const grpc = rawGrpcStreams(gateway.origin, text, Math.ceil(count / 100));
-      await pacedStreams({ ...plan(gateway.pid), count: Math.min(count, 50) }, grpc.open); // warm-up, not reported
-      results.set("vertexchat gRPC", await pacedStreams(plan(gateway.pid), grpc.open));
-      grpc.close();
-      for (const [name, r] of results) scale.paced.set(`${count}:${name}`, r);
-      const proxyCpu = results.get("bare proxy")?.cpuPer1000Chunks ?? Number.NaN;
-      for (const [name, r] of results) {
+      const rounds = smoke || count !== counts[0] ? 1 : PACED_ROUNDS_FIRST_COUNT;
+      const byPath = new Map<string, PacedResult[]>();
+      const row = (round: string, name: string, r: PacedResult, proxyCpu: number) =>
         say(
-          `| ${count} | ${name} | ${r.completed} | ${fmt(r.ttftP50, 1)} | ${fmt(r.ttftP99, 1)} | ${fmt(r.gapP50, 1)} | ${fmt(r.gapP99, 1)} | ${fmt(r.gapMax, 1)} | ${fmt(r.chunksPerFrame, 2)} | ${fmt(r.cpuPer1000Chunks, 3)} | ${fmt(r.cpuPer1000Chunks / proxyCpu, 2)} | ${r.lost} |`,
+          `| ${count} | ${round} | ${name} | ${r.completed} | ${fmt(r.ttftP50, 1)} | ${fmt(r.ttftP99, 1)} | ${fmt(r.gapP50, 1)} | ${fmt(r.gapP99, 1)} | ${fmt(r.gapMax, 1)} | ${fmt(r.chunksPerFrame, 2)} | ${fmt(r.cpuPer1000Chunks, 3)} | ${fmt(r.cpuPer1000Chunks / proxyCpu, 2)} | ${r.lost} |`,
         );
+      for (let round = 1; round <= rounds; round++) {
+        const results = new Map<string, PacedResult>();
+        for (const target of [...streamTargets(text), restDoor]) {
+          if (target.name === "direct" || target.name === "portkey") continue;
+          const http = httpStreams(target, count);
+          const pid = target.name === "bare proxy" ? proxy.pid : gateway.pid;
+          await pacedStreams({ ...plan(pid), count: Math.min(count, 50) }, http.open); // warm-up, not reported
+          const name = target.name === "vertexchat" ? "vertexchat Connect (HTTP/1.1)" : target.name;
+          results.set(name, await pacedStreams(plan(pid), http.open));
+          await http.close();
+        }
+        const grpc = rawGrpcStreams(gateway.origin, text, Math.ceil(count / 100));
+        await pacedStreams({ ...plan(gateway.pid), count: Math.min(count, 50) }, grpc.open); // warm-up, not reported
+        results.set("vertexchat gRPC", await pacedStreams(plan(gateway.pid), grpc.open));
+        grpc.close();
+        const proxyCpu = results.get("bare proxy")?.cpuPer1000Chunks ?? Number.NaN;
+        for (const [name, r] of results) {
+          byPath.set(name, [...(byPath.get(name) ?? []), r]);
+          row(rounds === 1 ? "—" : String(round), name, r, proxyCpu);
+        }
+      }
+      const medians = new Map([...byPath].map(([name, list]) => [name, medianResult(list)]));
+      const proxyCpu = medians.get("bare proxy")?.cpuPer1000Chunks ?? Number.NaN;
+      for (const [name, r] of medians) {
+        scale.paced.set(`${count}:${name}`, r);
+        if (rounds > 1) row("median", name, r, proxyCpu);
       }
     }
     say();

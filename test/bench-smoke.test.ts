@@ -133,3 +133,23 @@ test("bench/profile.ts paced-rest profiles 250 paced streams through the REST do
     /unknown mode "paced-h3"; use one of unary, unary-grpc, stream, paced, paced-grpc, paced-rest/,
   );
 });
+
+test("paced rounds: the targets read each figure's median over the rounds, not one noisy round", async () => {
+  const { medianResult } = await import("../bench/paced-streams.ts");
+  const round = (cpuPer1000Chunks: number, ttftP99: number, lost: number) => ({
+    completed: 250 - lost,
+    lost,
+    ttftP50: 2,
+    ttftP99,
+    gapP50: 50,
+    gapP99: 60,
+    gapMax: 70,
+    chunksPerFrame: 1,
+    cpuPer1000Chunks,
+  });
+  const median = medianResult([round(0.09, 40, 0), round(0.06, 8, 3), round(0.07, 9, 0)]);
+  assert.equal(median.cpuPer1000Chunks, 0.07);
+  assert.equal(median.ttftP99, 9);
+  assert.equal(median.lost, 0);
+  assert.equal(median.completed, 250);
+});
