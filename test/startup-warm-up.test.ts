@@ -11,6 +11,16 @@ import { issue, makeCa } from "./support/certs.ts";
 import { userRequest } from "./support/requests.ts";
 import { startStack } from "./support/stack.ts";
 
+/** A gateway in front of the emulator over TLS offering h2, as Google's front end, with the warm-up on or off. */
+function stackOverTls(warmUp: "on" | "off") {
+  const ca = makeCa(`warm-up-${warmUp}-upstream-ca`);
+  const server = issue(ca, `warm-up-${warmUp}-upstream`);
+  return startStack(
+    { VERTEXCHAT_WARM_UP: warmUp, VERTEXCHAT_UPSTREAM_CA: ca.certFile },
+    { emulator: { tls: { key: server.key, cert: server.cert } } },
+  );
+}
+
 describe("the start-up warm-up", () => {
   test("reaches no configured upstream, logs no call and counts none", async () => {
     const stack = await startStack({ VERTEXCHAT_WARM_UP: "on" }, { captureLogs: true });
@@ -52,12 +62,7 @@ describe("the start-up warm-up", () => {
   });
 
   test("over TLS with HTTP/2, as Google's front end: the first call needs no handshake", async () => {
-    const ca = makeCa("warm-up-upstream-ca");
-    const server = issue(ca, "warm-up-upstream");
-    const stack = await startStack(
-      { VERTEXCHAT_WARM_UP: "on", VERTEXCHAT_UPSTREAM_CA: ca.certFile },
-      { emulator: { tls: { key: server.key, cert: server.cert } } },
-    );
+    const stack = await stackOverTls("on");
     try {
       assert.equal(stack.emulator.connections, 1, "one TLS connection (one handshake) before any call");
       await stack.client("grpc").createChatCompletion(userRequest("first call over h2"));
@@ -84,12 +89,7 @@ describe("the start-up warm-up", () => {
   });
 
   test("VERTEXCHAT_WARM_UP=off opens no connection ahead", async () => {
-    const ca = makeCa("warm-up-off-upstream-ca");
-    const server = issue(ca, "warm-up-off-upstream");
-    const stack = await startStack(
-      { VERTEXCHAT_WARM_UP: "off", VERTEXCHAT_UPSTREAM_CA: ca.certFile },
-      { emulator: { tls: { key: server.key, cert: server.cert } } },
-    );
+    const stack = await stackOverTls("off");
     try {
       assert.equal(stack.emulator.connections, 0);
     } finally {
