@@ -3,9 +3,9 @@
  * and one streaming call (Connect JSON, and a unary call in binary) go through the gateway's own code — HTTP
  * server, Connect handler, validation, routing, the `openai` client over undici, the SSE reader, translation both
  * ways, the kinds of interceptor the gateway runs — on a throwaway loopback listener, against a canned upstream on
- * another. Nothing reaches a configured
- * upstream, no caller is authenticated, nothing is logged or counted; both listeners are gone before the gateway's
- * own opens.
+ * another. None of these calls reaches a configured upstream, no caller is authenticated, nothing is logged or
+ * counted; both listeners are gone before the gateway's own opens. (The same setting also opens a connection to
+ * each HTTPS upstream, in gateway.ts: a connection, not a call.)
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
