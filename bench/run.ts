@@ -96,11 +96,30 @@ const openaiBody = (text: string, stream: boolean) =>
 const metadata = await startMetadataServer({ expiresInSeconds: 3600 });
 
 /**
- * The paced streams against an upstream that looks like Google's front end: the emulator over TLS, offering h2 and
- * http/1.1, with a CA the gateway (`VERTEXCHAT_UPSTREAM_CA`) and the proxy (`NODE_EXTRA_CA_CERTS`) are told to
- * trust. vertexchat speaks h2 to it; the proxy's `fetch` speaks http/1.1, as it would to Google. The upstream
- * connections held open are counted once every stream is open.
+ * An upstream that looks like Google's front end: the emulator over TLS, offering h2 and http/1.1, with a CA the
+ * gateway (`VERTEXCHAT_UPSTREAM_CA`) and the proxy (`NODE_EXTRA_CA_CERTS`) are told to trust. vertexchat speaks h2
+ * to it; the proxy's `fetch` speaks http/1.1, as it would to Google. Started once, for the sections that use it.
  */
+interface TlsStack {
+  emulator: Proc;
+  proxy: Proc;
+  gateway: Proc;
+}
+let tlsStackStarted: Promise<TlsStack> | undefined;
+function tlsStack(): Promise<TlsStack> {
+  tlsStackStarted ??= (async () => {
+    const ca = makeCa("bench-upstream-ca");
+    const emulator = await started(startEmulatorProcess(0, issue(ca, "127.0.0.1")));
+    const proxy = await started(startBareProxy(`${emulator.origin}${CHAT_PATH}`, { NODE_EXTRA_CA_CERTS: ca.certFile }));
+    const gateway = await started(
+      startGatewayProcess(emulator.origin, metadata.host, { VERTEXCHAT_UPSTREAM_CA: ca.certFile }),
+    );
+    return { emulator, proxy, gateway };
+  })();
+  return tlsStackStarted;
+}
+
+/** The paced streams against the TLS+h2 upstream; the upstream connections held open are counted once every stream is open. */
 async function pacedOverTls(
   count: number,
   chunks: number,
@@ -108,14 +127,8 @@ async function pacedOverTls(
   rampMs: number,
 ): Promise<Map<string, PacedResult>> {
   const results = new Map<string, PacedResult>();
-  const ca = makeCa("bench-upstream-ca");
-  const tlsEmulator = await started(startEmulatorProcess(0, issue(ca, "127.0.0.1")));
+  const { emulator: tlsEmulator, proxy: tlsProxy, gateway: tlsGateway } = await tlsStack();
   const upstreamPort = Number(new URL(tlsEmulator.origin).port);
-  const url = `${tlsEmulator.origin}${CHAT_PATH}`;
-  const tlsProxy = await started(startBareProxy(url, { NODE_EXTRA_CA_CERTS: ca.certFile }));
-  const tlsGateway = await started(
-    startGatewayProcess(tlsEmulator.origin, metadata.host, { VERTEXCHAT_UPSTREAM_CA: ca.certFile }),
-  );
   const text = `paced over TLS [[emulate words=${chunks} pacing_ms=${pacing}]]`;
   say(`### The same ${count} paced streams, the upstream over TLS with h2 (as Google's front end)`);
   say();
@@ -182,7 +195,10 @@ async function pacedOverTls(
 }
 /** Rounds of the first paced count (the targets' N), each path in turn per round. */
 const PACED_ROUNDS_FIRST_COUNT = 3;
+const FLOOR_UNDICI = "Connect + undici request() to the emulator";
 const FLOOR_OPENAI = "Connect + openai client to the emulator";
+/** How the sustained table names the paths to the upstream over TLS with h2. */
+const SUSTAINED_TLS = ", upstream TLS (h2 for vertexchat)";
 const FLOOR_GRPC_CANNED = "Connect, canned answer, gRPC caller (HTTP/2)";
 const FLOOR_GRPC_OPENAI = "Connect + openai client to the emulator, gRPC caller (HTTP/2)";
 const VERTEXCHAT_GRPC_RAW = "vertexchat gRPC (raw HTTP/2 caller)";
@@ -261,6 +277,8 @@ try {
     /** vertexchat's memory results by callers and stream count ("gRPC@1000"). */
     memory: new Map<string, MemoryResult>(),
     floor: Number.NaN,
+    /** The Connect + openai client floor's added p50 at concurrency 1, in ms. */
+    floorAddedP50: Number.NaN,
     vertexchatAtFloor: Number.NaN,
     /** gRPC (raw HTTP/2 caller) against Connect JSON requests/s, through vertexchat and on the openai floor. */
     grpcVsConnect: Number.NaN,
@@ -360,11 +378,7 @@ try {
       ...unaryTargets("floors")
         .filter((t) => t.name === "bare proxy" || t.name === "vertexchat")
         .map((t) => connectStep(t, t.name === "bare proxy" ? proxy.pid : gateway.pid)),
-      ...[
-        "Connect, canned answer",
-        "Connect + undici request() to the emulator",
-        "Connect + openai client to the emulator",
-      ].map((name, i) =>
+      ...["Connect, canned answer", FLOOR_UNDICI, FLOOR_OPENAI].map((name, i) =>
         connectStep(
           {
             name,
@@ -423,6 +437,32 @@ try {
     say();
     say(
       `gRPC against Connect JSON, same section: requests/s ${fmt(scale.grpcVsConnectFloor, 2)}× on the Connect + openai client floor and ${fmt(scale.grpcVsConnect, 2)}× through vertexchat; server CPU per request ${fmt(scale.grpcCpuVsConnectFloor, 2)}× on the floor and ${fmt(scale.grpcCpuVsConnect, 2)}× through vertexchat.`,
+    );
+    say();
+    // One caller at a time: what each floor adds to a call's latency, beside the proxy and vertexchat, so that the
+    // c=1 target (added p50 ≤ 0.5 ms) can be read against what the openai client costs before any vertexchat code.
+    const single: HttpTarget[] = [
+      ...unaryTargets("floors c1").filter((t) => ["direct", "bare proxy", "vertexchat"].includes(t.name)),
+      ...[FLOOR_UNDICI, FLOOR_OPENAI].map((name, i) => ({
+        name,
+        url: `${floors[i + 1]?.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
+        headers: { "content-type": "application/json" },
+        body: userRequestJson("floors c1"),
+        framing: "connect" as const,
+      })),
+    ];
+    const singleRuns = new Map<string, UnaryResult[]>();
+    for (let r = 0; r < rounds; r++) {
+      for (const target of single) {
+        singleRuns.set(target.name, [...(singleRuns.get(target.name) ?? []), await unaryLoad(target, 1, durationMs)]);
+      }
+    }
+    const direct = singleRuns.get("direct") ?? [];
+    const addedP50 = (name: string) =>
+      median((singleRuns.get(name) ?? []).map((x, i) => x.p50 - (direct[i]?.p50 ?? Number.NaN)));
+    scale.floorAddedP50 = addedP50(FLOOR_OPENAI);
+    say(
+      `One caller at a time (concurrency 1), added p50 over calling the emulator directly (median of ${rounds} rounds): bare proxy ${fmt(addedP50("bare proxy"), 3)} ms, ${FLOOR_UNDICI} ${fmt(addedP50(FLOOR_UNDICI), 3)} ms, ${FLOOR_OPENAI} ${fmt(scale.floorAddedP50, 3)} ms, vertexchat ${fmt(addedP50("vertexchat"), 3)} ms.`,
     );
     say();
   }
@@ -554,7 +594,7 @@ try {
     say(`## Streams sustained (${chunks} deltas ${pacing} ms apart; N opened over 2 s; N doubles until a step fails)`);
     say();
     say(
-      `A step holds when every stream completes and no frame comes later than ${2 * pacing} ms after the one before (twice the pacing), as public gateway benchmarks count it; a step that does not hold is tried once more (both tries shown, →), for every path alike, and holds if one try does; each path's steps run after 50 warm-up streams. The load generator shares the cores, so compare paths within the run.`,
+      `A step holds when every stream completes and no frame comes later than ${2 * pacing} ms after the one before (twice the pacing), as public gateway benchmarks count it; a step that does not hold is tried once more (both tries shown, →), for every path alike, and holds if one try does; each path's steps run after 50 warm-up streams. The same four paths run with the emulator over HTTP/1.1 and then${smoke ? " (not in a smoke run)" : ""} over TLS offering h2, as Google's front end: vertexchat multiplexes its streams over HTTP/2 connections to it, the proxy's \`fetch\` opens a TLS connection per stream. The load generator shares the cores, so compare paths within the run.`,
     );
     say();
     say("| path | streams sustained | steps (N: gap max ms, lost; a second try after →) |");
@@ -572,33 +612,56 @@ try {
         }
       },
     });
-    const byName = (name: string) => (count: number) =>
-      streamTargets(text(count)).find((t) => t.name === name) as HttpTarget;
-    const paths = [
-      httpPath("bare proxy", byName("bare proxy"), proxy.pid),
-      httpPath("vertexchat Connect (HTTP/1.1)", byName("vertexchat"), gateway.pid),
+    /** The four paths through one proxy and one gateway (`suffix` names their upstream in the table). */
+    const pathsThrough = (via: { proxy: Proc; gateway: Proc }, suffix: string) => [
       httpPath(
-        "vertexchat OpenAI REST (HTTP/1.1)",
+        `bare proxy${suffix}`,
+        (count) => ({
+          name: "proxy",
+          url: `${via.proxy.origin}/`,
+          headers: auth,
+          body: openaiBody(text(count), true),
+          framing: "sse",
+        }),
+        via.proxy.pid,
+      ),
+      httpPath(
+        `vertexchat Connect (HTTP/1.1)${suffix}`,
+        (count) => ({
+          name: "vertexchat",
+          url: `${via.gateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
+          headers: { "content-type": "application/connect+json" },
+          body: connectEnvelope(userRequestJson(text(count))),
+          framing: "connect",
+        }),
+        via.gateway.pid,
+      ),
+      httpPath(
+        `vertexchat OpenAI REST (HTTP/1.1)${suffix}`,
         (count) => ({
           name: "rest",
-          url: `${gateway.origin}/v1/chat/completions`,
+          url: `${via.gateway.origin}/v1/chat/completions`,
           headers: { "content-type": "application/json" },
           body: openaiBody(text(count), true),
           framing: "sse",
         }),
-        gateway.pid,
+        via.gateway.pid,
       ),
       {
-        name: "vertexchat gRPC",
+        name: `vertexchat gRPC${suffix}`,
         run: async (count: number) => {
-          const grpc = rawGrpcStreams(gateway.origin, text(count), Math.ceil(count / 100));
+          const grpc = rawGrpcStreams(via.gateway.origin, text(count), Math.ceil(count / 100));
           try {
-            return await pacedStreams(plan(count, gateway.pid), grpc.open);
+            return await pacedStreams(plan(count, via.gateway.pid), grpc.open);
           } finally {
             grpc.close();
           }
         },
       },
+    ];
+    const paths = [
+      ...pathsThrough({ proxy, gateway }, ""),
+      ...(smoke ? [] : pathsThrough(await tlsStack(), SUSTAINED_TLS)),
     ];
     for (const path of paths) {
       await path.run(Math.min(50, counts[0] ?? 50)); // warm-up, not reported
@@ -911,9 +974,16 @@ try {
     const ttft = (tls(door)?.ttftP99 ?? Number.NaN) / (tls("bare proxy")?.ttftP99 ?? Number.NaN);
     row(`paced N=${pacedN}, upstream over TLS+h2, ${door}: TTFT p99 ≤ 2× the proxy's`, ttft, ttft <= 2, "×");
   }
-  for (const door of doors) {
-    const ratio = (scale.sustained.get(door) ?? Number.NaN) / (scale.sustained.get("bare proxy") ?? Number.NaN);
-    row(`streams sustained, ${door}: ≥ the proxy's N`, ratio, ratio >= 1, "×");
+  for (const [upstream, suffix] of [
+    ["", ""],
+    ["upstream over TLS+h2, ", SUSTAINED_TLS],
+  ] as const) {
+    // Counts, not a ratio: a proxy that holds no step (0) would make every ratio infinite.
+    const proxyN = scale.sustained.get(`bare proxy${suffix}`) ?? Number.NaN;
+    for (const door of doors) {
+      const n = scale.sustained.get(`${door}${suffix}`) ?? Number.NaN;
+      row(`streams sustained, ${upstream}${door}: ≥ the proxy's N (${fmt(proxyN, 0)})`, n, n >= proxyN, " streams");
+    }
   }
   for (const [key, m] of scale.memory) {
     const [callers, count] = key.split("@");

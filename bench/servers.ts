@@ -119,8 +119,9 @@ export function startConnectFloor(
   mode: "canned" | "undici" | "openai",
   baseUrl: string,
   transport: "h1" | "h2c" = "h1",
+  nodeArgs: string[] = [],
 ): Promise<Proc> {
-  return start(["bench/connect-floor.ts", "0", mode, baseUrl, transport], {}, /^listening (\d+)/);
+  return start(["bench/connect-floor.ts", "0", mode, baseUrl, transport], {}, /^listening (\d+)/, undefined, nodeArgs);
 }
 
 export function startBareProxy(
