@@ -100,6 +100,10 @@ export async function startEmulator(
   const sockets = new Set<Socket>();
   let connections = 0;
   server.on("connection", (socket: Socket) => {
+    // A stream is a small write per chunk. With Nagle's algorithm each write waits for the ACK of the one before,
+    // which the caller's kernel may hold back up to 40 ms, so paced chunks came in 40 ms bunches over TLS. Google's
+    // front end sends each chunk at once; node:http turns Nagle off by default, a TLS server does not.
+    socket.setNoDelay(true);
     connections++;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
