@@ -927,8 +927,8 @@ try {
   say();
   say("| target | measured | met |");
   say("|---|---|---|");
-  const row = (what: string, value: number, ok: boolean, unit = "") =>
-    say(`| ${what} | ${fmt(value, 3)}${unit} | ${Number.isFinite(value) ? (ok ? "yes" : "**no**") : "—"} |`);
+  const row = (what: string, value: number, ok: boolean, unit = "", digits = 3) =>
+    say(`| ${what} | ${fmt(value, digits)}${unit} | ${Number.isFinite(value) ? (ok ? "yes" : "**no**") : "—"} |`);
   const added1 = u("vertexchat@1");
   row("unary c=1: added latency p50 ≤ 0.5 ms", added1?.addedP50 ?? Number.NaN, (added1?.addedP50 ?? 9) <= 0.5, " ms");
   row("unary c=1: added latency p99 ≤ 2 ms", added1?.addedP99 ?? Number.NaN, (added1?.addedP99 ?? 9) <= 2, " ms");
@@ -982,7 +982,7 @@ try {
     const proxyN = scale.sustained.get(`bare proxy${suffix}`) ?? Number.NaN;
     for (const door of doors) {
       const n = scale.sustained.get(`${door}${suffix}`) ?? Number.NaN;
-      row(`streams sustained, ${upstream}${door}: ≥ the proxy's N (${fmt(proxyN, 0)})`, n, n >= proxyN, " streams");
+      row(`streams sustained, ${upstream}${door}: ≥ the proxy's N (${fmt(proxyN, 0)})`, n, n >= proxyN, " streams", 0);
     }
   }
   for (const [key, m] of scale.memory) {
