@@ -277,8 +277,6 @@ try {
     /** vertexchat's memory results by callers and stream count ("gRPC@1000"). */
     memory: new Map<string, MemoryResult>(),
     floor: Number.NaN,
-    /** The Connect + openai client floor's added p50 at concurrency 1, in ms. */
-    floorAddedP50: Number.NaN,
     vertexchatAtFloor: Number.NaN,
     /** gRPC (raw HTTP/2 caller) against Connect JSON requests/s, through vertexchat and on the openai floor. */
     grpcVsConnect: Number.NaN,
@@ -460,9 +458,8 @@ try {
     const direct = singleRuns.get("direct") ?? [];
     const addedP50 = (name: string) =>
       median((singleRuns.get(name) ?? []).map((x, i) => x.p50 - (direct[i]?.p50 ?? Number.NaN)));
-    scale.floorAddedP50 = addedP50(FLOOR_OPENAI);
     say(
-      `One caller at a time (concurrency 1), added p50 over calling the emulator directly (median of ${rounds} rounds): bare proxy ${fmt(addedP50("bare proxy"), 3)} ms, ${FLOOR_UNDICI} ${fmt(addedP50(FLOOR_UNDICI), 3)} ms, ${FLOOR_OPENAI} ${fmt(scale.floorAddedP50, 3)} ms, vertexchat ${fmt(addedP50("vertexchat"), 3)} ms.`,
+      `One caller at a time (concurrency 1), added p50 over calling the emulator directly (median of ${rounds} rounds): bare proxy ${fmt(addedP50("bare proxy"), 3)} ms, ${FLOOR_UNDICI} ${fmt(addedP50(FLOOR_UNDICI), 3)} ms, ${FLOOR_OPENAI} ${fmt(addedP50(FLOOR_OPENAI), 3)} ms, vertexchat ${fmt(addedP50("vertexchat"), 3)} ms.`,
     );
     say();
   }
