@@ -171,6 +171,21 @@ async function pacedOverTls(
           count,
         ),
     ],
+    [
+      "vertexchat OpenAI REST (HTTP/1.1)",
+      tlsGateway.pid,
+      () =>
+        httpStreams(
+          {
+            name: "rest",
+            url: `${tlsGateway.origin}/v1/chat/completions`,
+            headers: { "content-type": "application/json" },
+            body: openaiBody(text, true),
+            framing: "sse",
+          },
+          count,
+        ),
+    ],
     ["vertexchat gRPC", tlsGateway.pid, () => rawGrpcStreams(tlsGateway.origin, text, Math.ceil(count / 100))],
   ];
   let proxyCpu = Number.NaN;
@@ -964,7 +979,7 @@ try {
     const ratio = (paced(door)?.ttftP99 ?? Number.NaN) / (paced("bare proxy")?.ttftP99 ?? Number.NaN);
     row(`paced N=${pacedN}, ${door}: TTFT p99 ≤ 2× the proxy's`, ratio, ratio <= 2, "×");
   }
-  for (const door of ["vertexchat gRPC", "vertexchat Connect (HTTP/1.1)"]) {
+  for (const door of doors) {
     const tls = (name: string) => scale.pacedTls.get(name);
     const cpu = (tls(door)?.cpuPer1000Chunks ?? Number.NaN) / (tls("bare proxy")?.cpuPer1000Chunks ?? Number.NaN);
     row(`paced N=${pacedN}, upstream over TLS+h2, ${door}: CPU per chunk ≤ 1.2× the proxy's`, cpu, cpu <= 1.2, "×");
