@@ -119,6 +119,65 @@ function tlsStack(): Promise<TlsStack> {
   return tlsStackStarted;
 }
 
+/** A streamed answer through the bare proxy: the OpenAI wire, SSE over HTTP/1.1. */
+const proxyStream = (proxy: Proc, text: string): HttpTarget => ({
+  name: "bare proxy",
+  url: `${proxy.origin}/`,
+  headers: { authorization: "Bearer bench-token", "content-type": "application/json" },
+  body: openaiBody(text, true),
+  framing: "sse",
+});
+/** A streamed answer through vertexchat's contract, Connect JSON over HTTP/1.1. */
+const connectStream = (gateway: Proc, text: string): HttpTarget => ({
+  name: "vertexchat",
+  url: `${gateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
+  headers: { "content-type": "application/connect+json" },
+  body: connectEnvelope(userRequestJson(text)),
+  framing: "connect",
+});
+/** A streamed answer through vertexchat's OpenAI-compatible REST door: the proxy's own wire, side by side. */
+const restStream = (gateway: Proc, text: string): HttpTarget => ({
+  name: "rest",
+  url: `${gateway.origin}/v1/chat/completions`,
+  headers: { "content-type": "application/json" },
+  body: openaiBody(text, true),
+  framing: "sse",
+});
+
+type Callers = { open: Parameters<typeof pacedStreams>[1]; close(): unknown };
+/** One path of the stream sections: its name in the tables, the process measured, and its callers. */
+interface StreamPath {
+  name: string;
+  pid: number;
+  callers(text: string, count: number): Callers;
+}
+
+/**
+ * The four paths the paced and sustained sections compare, through one proxy and one gateway: the bare proxy, and
+ * vertexchat's Connect, REST and gRPC doors (gRPC callers on one HTTP/2 connection per 100 streams).
+ */
+function streamPaths(via: { proxy: Proc; gateway: Proc }): StreamPath[] {
+  const { proxy, gateway } = via;
+  return [
+    { name: "bare proxy", pid: proxy.pid, callers: (text, count) => httpStreams(proxyStream(proxy, text), count) },
+    {
+      name: "vertexchat Connect (HTTP/1.1)",
+      pid: gateway.pid,
+      callers: (text, count) => httpStreams(connectStream(gateway, text), count),
+    },
+    {
+      name: "vertexchat OpenAI REST (HTTP/1.1)",
+      pid: gateway.pid,
+      callers: (text, count) => httpStreams(restStream(gateway, text), count),
+    },
+    {
+      name: "vertexchat gRPC",
+      pid: gateway.pid,
+      callers: (text, count) => rawGrpcStreams(gateway.origin, text, Math.ceil(count / 100)),
+    },
+  ];
+}
+
 /** The paced streams against the TLS+h2 upstream; the upstream connections held open are counted once every stream is open. */
 async function pacedOverTls(
   count: number,
@@ -140,57 +199,9 @@ async function pacedOverTls(
     "| path | completed | TTFT p50 ms | TTFT p99 ms | gap p99 ms | CPU s per 1,000 chunks | vs proxy CPU | upstream connections open | lost |",
   );
   say("|---|---|---|---|---|---|---|---|---|");
-  const paths: [string, number, () => { open: Parameters<typeof pacedStreams>[1]; close(): unknown }][] = [
-    [
-      "bare proxy",
-      tlsProxy.pid,
-      () =>
-        httpStreams(
-          {
-            name: "proxy",
-            url: `${tlsProxy.origin}/`,
-            headers: { authorization: "Bearer bench-token", "content-type": "application/json" },
-            body: openaiBody(text, true),
-            framing: "sse",
-          },
-          count,
-        ),
-    ],
-    [
-      "vertexchat Connect (HTTP/1.1)",
-      tlsGateway.pid,
-      () =>
-        httpStreams(
-          {
-            name: "vertexchat",
-            url: `${tlsGateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
-            headers: { "content-type": "application/connect+json" },
-            body: connectEnvelope(userRequestJson(text)),
-            framing: "connect",
-          },
-          count,
-        ),
-    ],
-    [
-      "vertexchat OpenAI REST (HTTP/1.1)",
-      tlsGateway.pid,
-      () =>
-        httpStreams(
-          {
-            name: "rest",
-            url: `${tlsGateway.origin}/v1/chat/completions`,
-            headers: { "content-type": "application/json" },
-            body: openaiBody(text, true),
-            framing: "sse",
-          },
-          count,
-        ),
-    ],
-    ["vertexchat gRPC", tlsGateway.pid, () => rawGrpcStreams(tlsGateway.origin, text, Math.ceil(count / 100))],
-  ];
   let proxyCpu = Number.NaN;
-  for (const [name, pid, make] of paths) {
-    const callers = make();
+  for (const { name, pid, callers: make } of streamPaths({ proxy: tlsProxy, gateway: tlsGateway })) {
+    const callers = make(text, count);
     await pacedStreams({ count: Math.min(count, 50), rampMs, chunks, pid }, callers.open); // warm-up, not reported
     let open = 0;
     const sample = setTimeout(() => {
@@ -554,14 +565,6 @@ try {
     for (const count of counts) {
       const text = `paced ${count} [[emulate words=${chunks} pacing_ms=${pacing}]]`;
       const plan = (pid: number) => ({ count, rampMs, chunks, pid });
-      // The OpenAI-compatible REST door speaks the proxy's own wire (SSE over HTTP/1.1): the same bytes, side by side.
-      const restDoor: HttpTarget = {
-        name: "vertexchat OpenAI REST (HTTP/1.1)",
-        url: `${gateway.origin}/v1/chat/completions`,
-        headers: { "content-type": "application/json" },
-        body: openaiBody(text, true),
-        framing: "sse",
-      };
       const rounds = smoke || count !== counts[0] ? 1 : PACED_ROUNDS_FIRST_COUNT;
       const byPath = new Map<string, PacedResult[]>();
       const pacedRow = (round: string, name: string, r: PacedResult, proxyCpu: number) =>
@@ -570,19 +573,12 @@ try {
         );
       for (let round = 1; round <= rounds; round++) {
         const results = new Map<string, PacedResult>();
-        for (const target of [...streamTargets(text), restDoor]) {
-          if (target.name === "direct" || target.name === "portkey") continue;
-          const http = httpStreams(target, count);
-          const pid = target.name === "bare proxy" ? proxy.pid : gateway.pid;
-          await pacedStreams({ ...plan(pid), count: Math.min(count, 50) }, http.open); // warm-up, not reported
-          const name = target.name === "vertexchat" ? "vertexchat Connect (HTTP/1.1)" : target.name;
-          results.set(name, await pacedStreams(plan(pid), http.open));
-          await http.close();
+        for (const path of streamPaths({ proxy, gateway })) {
+          const callers = path.callers(text, count);
+          await pacedStreams({ ...plan(path.pid), count: Math.min(count, 50) }, callers.open); // warm-up, not reported
+          results.set(path.name, await pacedStreams(plan(path.pid), callers.open));
+          await callers.close();
         }
-        const grpc = rawGrpcStreams(gateway.origin, text, Math.ceil(count / 100));
-        await pacedStreams({ ...plan(gateway.pid), count: Math.min(count, 50) }, grpc.open); // warm-up, not reported
-        results.set("vertexchat gRPC", await pacedStreams(plan(gateway.pid), grpc.open));
-        grpc.close();
         const proxyCpu = results.get("bare proxy")?.cpuPer1000Chunks ?? Number.NaN;
         for (const [name, r] of results) {
           byPath.set(name, [...(byPath.get(name) ?? []), r]);
@@ -613,64 +609,19 @@ try {
     say("|---|---|---|");
     const text = (count: number) => `sustained ${count} [[emulate words=${chunks} pacing_ms=${pacing}]]`;
     const plan = (count: number, pid: number) => ({ count, rampMs: smoke ? 200 : 2000, chunks, pid });
-    const httpPath = (name: string, target: (count: number) => HttpTarget, pid: number) => ({
-      name,
-      run: async (count: number) => {
-        const http = httpStreams(target(count), count);
-        try {
-          return await pacedStreams(plan(count, pid), http.open);
-        } finally {
-          await http.close();
-        }
-      },
-    });
     /** The four paths through one proxy and one gateway (`suffix` names their upstream in the table). */
-    const pathsThrough = (via: { proxy: Proc; gateway: Proc }, suffix: string) => [
-      httpPath(
-        `bare proxy${suffix}`,
-        (count) => ({
-          name: "proxy",
-          url: `${via.proxy.origin}/`,
-          headers: auth,
-          body: openaiBody(text(count), true),
-          framing: "sse",
-        }),
-        via.proxy.pid,
-      ),
-      httpPath(
-        `vertexchat Connect (HTTP/1.1)${suffix}`,
-        (count) => ({
-          name: "vertexchat",
-          url: `${via.gateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
-          headers: { "content-type": "application/connect+json" },
-          body: connectEnvelope(userRequestJson(text(count))),
-          framing: "connect",
-        }),
-        via.gateway.pid,
-      ),
-      httpPath(
-        `vertexchat OpenAI REST (HTTP/1.1)${suffix}`,
-        (count) => ({
-          name: "rest",
-          url: `${via.gateway.origin}/v1/chat/completions`,
-          headers: { "content-type": "application/json" },
-          body: openaiBody(text(count), true),
-          framing: "sse",
-        }),
-        via.gateway.pid,
-      ),
-      {
-        name: `vertexchat gRPC${suffix}`,
+    const pathsThrough = (via: { proxy: Proc; gateway: Proc }, suffix: string) =>
+      streamPaths(via).map((path) => ({
+        name: `${path.name}${suffix}`,
         run: async (count: number) => {
-          const grpc = rawGrpcStreams(via.gateway.origin, text(count), Math.ceil(count / 100));
+          const callers = path.callers(text(count), count);
           try {
-            return await pacedStreams(plan(count, via.gateway.pid), grpc.open);
+            return await pacedStreams(plan(count, path.pid), callers.open);
           } finally {
-            grpc.close();
+            await callers.close();
           }
         },
-      },
-    ];
+      }));
     const paths = [
       ...pathsThrough({ proxy, gateway }, ""),
       ...(smoke ? [] : pathsThrough(await tlsStack(), SUSTAINED_TLS)),
@@ -696,27 +647,13 @@ try {
     // One chunk per 200 ms per stream at the first count; more streams get slower chunks, so that every row carries
     // the same chunks per second (5,000 at 1,000 streams) and measures memory, not a saturated core.
     const slowText = (count: number) => `[[emulate words=300 pacing_ms=${Math.round((200 * count) / memoryStreams)}]]`;
-    const proxyHttp = (proxy: Proc, text: string): HttpTarget => ({
-      name: "bare proxy",
-      url: `${proxy.origin}/`,
-      headers: { authorization: "Bearer bench-token", "content-type": "application/json" },
-      body: openaiBody(text, true),
-      framing: "sse",
-    });
-    const gatewayConnect = (gateway: Proc, text: string): HttpTarget => ({
-      name: "vertexchat",
-      url: `${gateway.origin}/vertexchat.v1.ChatService/StreamChatCompletion`,
-      headers: { "content-type": "application/connect+json" },
-      body: connectEnvelope(userRequestJson(text)),
-      framing: "connect",
-    });
     const proxyCase = (name: string, count: number, rounds: number, upstream: Proc, env = {}): MemoryCase => ({
       name,
       count,
       rounds,
       start: () => startBareProxy(`${upstream.origin}${CHAT_PATH}`, env, HEAP_PROBE),
-      warm: (proxy) => unaryLoad({ ...proxyHttp(proxy, "warm"), body: openaiBody("warm", false) }, 4, 500),
-      hold: (proxy, n) => holdStreams(proxyHttp(proxy, slowText(n)), n),
+      warm: (proxy) => unaryLoad({ ...proxyStream(proxy, "warm"), body: openaiBody("warm", false) }, 4, 500),
+      hold: (proxy, n) => holdStreams(proxyStream(proxy, slowText(n)), n),
     });
     const gatewayCase = (
       name: string,
@@ -734,7 +671,7 @@ try {
       warm: (gateway) =>
         unaryLoad(
           {
-            ...gatewayConnect(gateway, "warm"),
+            ...connectStream(gateway, "warm"),
             url: `${gateway.origin}/vertexchat.v1.ChatService/CreateChatCompletion`,
             headers: { "content-type": "application/json" },
             body: userRequestJson("warm"),
@@ -744,7 +681,7 @@ try {
         ),
       hold: (gateway, n) =>
         callers === "http1"
-          ? holdStreams(gatewayConnect(gateway, slowText(n)), n)
+          ? holdStreams(connectStream(gateway, slowText(n)), n)
           : holdGrpcStreams(gateway.origin, slowText(n), n, Math.ceil(n / 100)),
     });
     const big = 4 * memoryStreams;
